@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# install-deps.sh installs the Debian packages a node e2e run needs on this host:
+# containerd and runc (the runtime), the CNI plugins, iptables and conntrack
+# (used by the kubelet and the CNI bridge plugin), and busybox-static (for the
+# test images). It is idempotent: packages already installed are left alone and
+# apt is not touched when nothing is missing.
+set -euo pipefail
+
+packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps.sh: must run as root (apt-get install); re-run with sudo" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "install-deps.sh: apt-get not found; install these packages by hand: ${packages[*]}" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps.sh: done"

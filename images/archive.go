@@ -1,0 +1,72 @@
+package images
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Built is one image that BuildAll wrote into an archive.
+type Built struct {
+	// Ref is the image reference, e.g. PauseImage.
+	Ref string
+	// Digest is the image's manifest digest ("sha256:…"). Importing a
+	// docker archive makes containerd write its own manifest, so the
+	// digest containerd shows may differ; the config digest (the image ID
+	// the kubelet reports) is the same.
+	Digest string
+	// Path is the archive holding the image.
+	Path string
+}
+
+// WriteArchive writes imgs, keyed by reference, into one docker-archive
+// tarball at path that `ctr images import` accepts; each image is tagged with
+// its reference (RepoTags), so containerd names it. References must be fully
+// qualified with an explicit tag. The file is written next to path under a
+// temporary name and renamed into place with mode 0644, so readers never
+// see a partial archive.
+func WriteArchive(path string, imgs map[string]v1.Image) (err error) {
+	if len(imgs) == 0 {
+		return errors.New("images: write archive: no images")
+	}
+	refs := make(map[name.Reference]v1.Image, len(imgs))
+	for ref, img := range imgs {
+		tag, err := name.NewTag(ref, name.StrictValidation)
+		if err != nil {
+			return fmt.Errorf("images: write archive: reference %q: %w", ref, err)
+		}
+		refs[tag] = img
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("images: write archive %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := tarball.MultiRefWrite(refs, f); err != nil {
+		return fmt.Errorf("images: write archive %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("images: write archive %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("images: write archive %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("images: write archive %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("images: write archive %s: %w", path, err)
+	}
+	return nil
+}

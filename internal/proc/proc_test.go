@@ -1,0 +1,125 @@
+package proc
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestLastLines(t *testing.T) {
+	cases := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"", 3, "(log is empty)"},
+		{"a\nb\nc\n", 2, "b\nc"},
+		{"a\nb", 5, "a\nb"},
+		{"only\n\n\n", 1, "only"},
+	}
+	for _, c := range cases {
+		if got := LastLines([]byte(c.in), c.n); got != c.want {
+			t.Errorf("LastLines(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
+func TestTailMissingFile(t *testing.T) {
+	got := Tail(filepath.Join(t.TempDir(), "nope.log"), 5)
+	if !strings.HasPrefix(got, "(no log:") {
+		t.Fatalf("Tail of missing file = %q", got)
+	}
+}
+
+func TestStopKillsGroupAndWaits(t *testing.T) {
+	dir := t.TempDir()
+	// The shell ignores SIGTERM and leaves a grandchild in its group: Stop
+	// must still end both, and only return when they are gone.
+	p := &Process{
+		Name:        "sleeper",
+		Path:        "/bin/sh",
+		Args:        []string{"-c", "trap '' TERM; sleep 300 & echo started; wait"},
+		LogPath:     filepath.Join(dir, "sleeper.log"),
+		StopTimeout: 200 * time.Millisecond,
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := p.Pid()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := Await(ctx, 10*time.Millisecond, func() (bool, error) {
+		b, _ := os.ReadFile(p.LogPath)
+		return strings.Contains(string(b), "started"), nil
+	}); err != nil {
+		t.Fatalf("child never started: %v", err)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(-pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Fatalf("process group %d still exists after Stop: %v", pid, err)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	select {
+	case err, ok := <-p.Err():
+		if ok {
+			t.Fatalf("Err delivered %v after a requested Stop", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Err not closed after Stop")
+	}
+}
+
+func TestUnexpectedExitReportsTail(t *testing.T) {
+	dir := t.TempDir()
+	p := &Process{
+		Name:    "crasher",
+		Path:    "/bin/sh",
+		Args:    []string{"-c", "echo first; echo 'fatal: bad config'; exit 3"},
+		LogPath: filepath.Join(dir, "crasher.log"),
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.Err():
+		var ee *ExitError
+		if !errors.As(err, &ee) {
+			t.Fatalf("got %T %v, want *ExitError", err, err)
+		}
+		msg := err.Error()
+		for _, want := range []string{"crasher exited unexpectedly", "exit status 3", "fatal: bad config", p.LogPath} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("error %q lacks %q", msg, want)
+			}
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no error after the child exited")
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStopBeforeStart(t *testing.T) {
+	var p Process
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop before Start: %v", err)
+	}
+}
+
+func TestStartMissingBinary(t *testing.T) {
+	p := &Process{Name: "ghost", Path: "/nonexistent/ghost", LogPath: filepath.Join(t.TempDir(), "g.log")}
+	err := p.Start()
+	if err == nil || !strings.Contains(err.Error(), "ghost: start /nonexistent/ghost") {
+		t.Fatalf("Start = %v", err)
+	}
+}

@@ -1,0 +1,218 @@
+package proc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultStopTimeout is how long Stop waits after SIGTERM before it kills
+// the process group.
+const DefaultStopTimeout = 15 * time.Second
+
+// Process is one supervised child process.
+type Process struct {
+	// Name names the component in errors and logs, e.g. "kubelet".
+	Name string
+	// Path is the executable.
+	Path string
+	// Args are the arguments, without the executable.
+	Args []string
+	// Env, when non-nil, is the whole environment of the child.
+	Env []string
+	// LogPath receives the child's stdout and stderr (appended). Required.
+	LogPath string
+	// Detach, when true, leaves the child running if the harness exits (no
+	// parent-death signal); used by --stop-services=false.
+	Detach bool
+	// StopTimeout bounds the wait after SIGTERM; DefaultStopTimeout when zero.
+	StopTimeout time.Duration
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	logFile *os.File
+	done    chan struct{}
+	waitErr error
+	errCh   chan error
+	stopped bool
+}
+
+// Start launches the process. It returns once the process has been started;
+// readiness is the caller's business (see Await).
+func (p *Process) Start() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd != nil {
+		return fmt.Errorf("%s: already started", p.Name)
+	}
+	if p.LogPath == "" {
+		return fmt.Errorf("%s: no log path set", p.Name)
+	}
+	f, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("%s: open log: %w", p.Name, err)
+	}
+	cmd := exec.Command(p.Path, p.Args...)
+	cmd.Env = p.Env
+	cmd.Stdout = f
+	cmd.Stderr = f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if !p.Detach {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
+	}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: start %s: %w", p.Name, p.Path, err)
+	}
+	p.cmd, p.logFile = cmd, f
+	p.done = make(chan struct{})
+	p.errCh = make(chan error, 1)
+	go p.wait()
+	return nil
+}
+
+func (p *Process) wait() {
+	err := p.cmd.Wait()
+	p.logFile.Close()
+	p.mu.Lock()
+	p.waitErr = err
+	stopped := p.stopped
+	p.mu.Unlock()
+	close(p.done)
+	if !stopped {
+		p.errCh <- p.ExitError(err)
+	}
+	close(p.errCh)
+}
+
+// ExitError describes an unexpected exit of the process, with its command
+// line and the tail of its log.
+func (p *Process) ExitError(err error) error {
+	state := "exited"
+	if err != nil {
+		state = err.Error()
+	}
+	return &ExitError{Name: p.Name, Command: p.CommandLine(), State: state, LogPath: p.LogPath, Tail: Tail(p.LogPath, 20)}
+}
+
+// ExitError reports a child that exited when it should not have.
+type ExitError struct {
+	Name, Command, State, LogPath, Tail string
+}
+
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("%s exited unexpectedly (%s)\n  command: %s\n  log: %s\n%s", e.Name, e.State, e.Command, e.LogPath, Indent(e.Tail, "  | "))
+}
+
+// CommandLine returns the command line for messages.
+func (p *Process) CommandLine() string {
+	return strings.Join(append([]string{p.Path}, p.Args...), " ")
+}
+
+// Pid returns the process id, or 0 before Start.
+func (p *Process) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// Err delivers one error if the process exits without Stop being called.
+// It is nil before Start.
+func (p *Process) Err() <-chan error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.errCh
+}
+
+// Done is closed when the process has exited. It is nil before Start.
+func (p *Process) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done
+}
+
+// Exited reports whether the process has exited.
+func (p *Process) Exited() bool {
+	d := p.Done()
+	if d == nil {
+		return false
+	}
+	select {
+	case <-d:
+		return true
+	default:
+		return false
+	}
+}
+
+// Signal sends sig to the process (not its group).
+func (p *Process) Signal(sig os.Signal) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return errors.New(p.Name + ": not started")
+	}
+	return p.cmd.Process.Signal(sig)
+}
+
+// Stop sends SIGTERM to the process, waits up to StopTimeout for it to exit,
+// then kills its whole process group. It blocks until the process has been
+// reaped and the group is gone, is safe to call twice, and is a no-op before
+// Start. It returns an error only when the process could not be stopped.
+func (p *Process) Stop() error {
+	p.mu.Lock()
+	if p.cmd == nil {
+		p.mu.Unlock()
+		return nil
+	}
+	p.stopped = true
+	pid, done := p.cmd.Process.Pid, p.done
+	p.mu.Unlock()
+
+	timeout := p.StopTimeout
+	if timeout == 0 {
+		timeout = DefaultStopTimeout
+	}
+	select {
+	case <-done:
+	default:
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(timeout):
+		}
+	}
+	// The leader may be gone while others of its group live on.
+	return KillGroup(context.Background(), pid, p.Name, done)
+}
+
+// KillGroup kills process group pgid with SIGKILL and waits until no member
+// is left (and done, if non-nil, is closed).
+func KillGroup(ctx context.Context, pgid int, name string, done <-chan struct{}) error {
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := Await(ctx, 20*time.Millisecond, func() (bool, error) {
+		if done != nil {
+			select {
+			case <-done:
+			default:
+				return false, nil
+			}
+		}
+		return syscall.Kill(-pgid, 0) == syscall.ESRCH, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: process group %d still alive after SIGKILL: %w", name, pgid, err)
+	}
+	return nil
+}

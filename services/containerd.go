@@ -1,0 +1,186 @@
+package services
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/node-e2e/harness/internal/proc"
+)
+
+// ContainerdConfig describes the harness's own containerd.
+type ContainerdConfig struct {
+	// Binary is the containerd executable. Default "containerd" on $PATH.
+	Binary string
+	// Dir holds root/, state/, opt/, the socket and config.toml.
+	Dir string
+	// Socket is the gRPC socket path (inside Dir).
+	Socket string
+	// SandboxImage is the pause image, already imported.
+	SandboxImage string
+	// CNIBinDir holds the CNI plugins. Default /usr/lib/cni (Debian).
+	CNIBinDir string
+	// CNIConfDir holds the generated conflist.
+	CNIConfDir string
+	// SystemdCgroup makes runc use the systemd cgroup driver.
+	SystemdCgroup bool
+	// LogPath receives containerd's output.
+	LogPath string
+	// Detach keeps containerd running after the harness exits.
+	Detach bool
+}
+
+// TOML returns containerd's config file (version 2, as containerd 1.6 and
+// 1.7 read it). Every path containerd writes to is under c.Dir, so runs
+// never share state with each other or with a system containerd.
+func (c ContainerdConfig) TOML() string {
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	var b strings.Builder
+	fmt.Fprintf(&b, "version = 2\n")
+	fmt.Fprintf(&b, "root = %s\nstate = %s\n", q(filepath.Join(c.Dir, "root")), q(filepath.Join(c.Dir, "state")))
+	fmt.Fprintf(&b, "disabled_plugins = [\"io.containerd.snapshotter.v1.aufs\", \"io.containerd.snapshotter.v1.btrfs\", \"io.containerd.snapshotter.v1.zfs\", \"io.containerd.snapshotter.v1.devmapper\"]\n\n")
+	fmt.Fprintf(&b, "[grpc]\n  address = %s\n\n", q(c.Socket))
+	fmt.Fprintf(&b, "[ttrpc]\n  address = %s\n\n", q(c.Socket+".ttrpc"))
+	fmt.Fprintf(&b, "[debug]\n  level = \"info\"\n\n")
+	fmt.Fprintf(&b, "[metrics]\n  address = \"\"\n\n")
+	fmt.Fprintf(&b, "[plugins.\"io.containerd.internal.v1.opt\"]\n  path = %s\n\n", q(filepath.Join(c.Dir, "opt")))
+	fmt.Fprintf(&b, "[plugins.\"io.containerd.grpc.v1.cri\"]\n")
+	fmt.Fprintf(&b, "  sandbox_image = %s\n", q(c.SandboxImage))
+	// Root may lack CAP_SYS_RESOURCE: runc then cannot lower oom_score_adj.
+	fmt.Fprintf(&b, "  restrict_oom_score_adj = true\n")
+	fmt.Fprintf(&b, "  stream_server_address = \"127.0.0.1\"\n  stream_server_port = \"0\"\n")
+	fmt.Fprintf(&b, "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n    snapshotter = \"overlayfs\"\n    default_runtime_name = \"runc\"\n")
+	fmt.Fprintf(&b, "    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n      runtime_type = \"io.containerd.runc.v2\"\n")
+	fmt.Fprintf(&b, "      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n        SystemdCgroup = %t\n", c.SystemdCgroup)
+	fmt.Fprintf(&b, "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n    bin_dir = %s\n    conf_dir = %s\n    max_conf_num = 1\n", q(c.CNIBinDir), q(c.CNIConfDir))
+	return b.String()
+}
+
+// CNIConfig describes the pod network: one bridge with host-local IPAM.
+type CNIConfig struct {
+	// Bridge is the bridge interface name (at most 15 characters).
+	Bridge string
+	// Subnet is the pod CIDR.
+	Subnet string
+	// DataDir is where host-local records allocations.
+	DataDir string
+}
+
+// Conflist returns the CNI network configuration list.
+func (c CNIConfig) Conflist() ([]byte, error) {
+	if len(c.Bridge) > 15 {
+		return nil, fmt.Errorf("cni: bridge name %q is longer than 15 characters", c.Bridge)
+	}
+	conf := map[string]any{
+		"cniVersion": "1.0.0",
+		"name":       "node-e2e",
+		"plugins": []any{
+			map[string]any{
+				"type":        "bridge",
+				"bridge":      c.Bridge,
+				"isGateway":   true,
+				"ipMasq":      false,
+				"hairpinMode": true,
+				"ipam": map[string]any{
+					"type":    "host-local",
+					"ranges":  [][]map[string]string{{{"subnet": c.Subnet}}},
+					"routes":  []map[string]string{{"dst": "0.0.0.0/0"}},
+					"dataDir": c.DataDir,
+				},
+			},
+		},
+	}
+	return json.MarshalIndent(conf, "", "  ")
+}
+
+// Containerd is the harness's own containerd process.
+type Containerd struct {
+	cfg ContainerdConfig
+	p   *proc.Process
+}
+
+// NewContainerd returns a Containerd for cfg; Start runs it.
+func NewContainerd(cfg ContainerdConfig) *Containerd {
+	if cfg.Binary == "" {
+		cfg.Binary = "containerd"
+	}
+	if cfg.CNIBinDir == "" {
+		cfg.CNIBinDir = "/usr/lib/cni"
+	}
+	return &Containerd{cfg: cfg}
+}
+
+// Start writes the config and runs containerd, returning once its CRI
+// service answers on the socket.
+func (c *Containerd) Start(ctx context.Context, cni CNIConfig) error {
+	if err := os.MkdirAll(c.cfg.Dir, 0o700); err != nil {
+		return fmt.Errorf("containerd: %w", err)
+	}
+	if err := os.MkdirAll(c.cfg.CNIConfDir, 0o755); err != nil {
+		return fmt.Errorf("containerd: cni conf dir: %w", err)
+	}
+	conflist, err := cni.Conflist()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(c.cfg.CNIConfDir, "10-node-e2e.conflist"), conflist, 0o644); err != nil {
+		return fmt.Errorf("containerd: write cni config: %w", err)
+	}
+	cfgPath := filepath.Join(c.cfg.Dir, "config.toml")
+	if err := os.WriteFile(cfgPath, []byte(c.cfg.TOML()), 0o600); err != nil {
+		return fmt.Errorf("containerd: write config: %w", err)
+	}
+	c.p = &proc.Process{Name: "containerd", Path: c.cfg.Binary, Args: []string{"--config", cfgPath}, LogPath: c.cfg.LogPath, Detach: c.cfg.Detach}
+	if err := c.p.Start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, 30*time.Second, fmt.Errorf("containerd: CRI not serving on %s after 30s", c.cfg.Socket))
+	defer cancel()
+	err = proc.Await(ctx, 50*time.Millisecond, func() (bool, error) {
+		select {
+		case err := <-c.p.Err():
+			return false, err
+		default:
+		}
+		return CRIReady(ctx, "unix://"+c.cfg.Socket) == nil, nil
+	})
+	if err != nil {
+		_ = c.p.Stop()
+		if _, ok := err.(*proc.ExitError); ok {
+			return err
+		}
+		return fmt.Errorf("%w\n  log: %s\n%s", err, c.cfg.LogPath, proc.Indent(proc.Tail(c.cfg.LogPath, 20), "  | "))
+	}
+	return nil
+}
+
+// Endpoint is the CRI endpoint URL.
+func (c *Containerd) Endpoint() string { return "unix://" + c.cfg.Socket }
+
+// Pid is containerd's pid, 0 before Start.
+func (c *Containerd) Pid() int {
+	if c.p == nil {
+		return 0
+	}
+	return c.p.Pid()
+}
+
+// Err delivers an error if containerd exits by itself.
+func (c *Containerd) Err() <-chan error {
+	if c.p == nil {
+		return nil
+	}
+	return c.p.Err()
+}
+
+// Stop stops containerd and waits; idempotent and safe without Start.
+func (c *Containerd) Stop() error {
+	if c.p == nil {
+		return nil
+	}
+	return c.p.Stop()
+}

@@ -1,0 +1,149 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/klog/v2"
+
+	"github.com/node-e2e/harness/internal/pki"
+	"github.com/node-e2e/harness/internal/run"
+)
+
+// Config configures the services process.
+type Config struct {
+	// Layout is the run whose PKI and directories to use.
+	Layout run.Layout
+	// FeatureGates and RuntimeConfig are passed to kube-apiserver.
+	FeatureGates, RuntimeConfig string
+	// StartTimeout bounds each component's start. Default 60s.
+	StartTimeout time.Duration
+}
+
+// ControlPlane is etcd, kube-apiserver and the namespace controller.
+type ControlPlane struct {
+	cfg    Config
+	etcd   *Etcd
+	apisrv *APIServer
+	nsctrl *NamespaceController
+	phases []run.Phase
+}
+
+// New returns a ControlPlane for cfg.
+func New(cfg Config) *ControlPlane {
+	if cfg.StartTimeout == 0 {
+		cfg.StartTimeout = 60 * time.Second
+	}
+	return &ControlPlane{cfg: cfg}
+}
+
+func (c *ControlPlane) phase(name string, start time.Time) {
+	c.phases = append(c.phases, run.Phase{Name: name, Duration: time.Since(start)})
+}
+
+// Start starts the three components in dependency order; if one fails it
+// stops those already started.
+func (c *ControlPlane) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, c.Stop())
+		}
+	}()
+	bundle, err := pki.Load(c.cfg.Layout.PKIDir())
+	if err != nil {
+		return fmt.Errorf("services: %w", err)
+	}
+	t := time.Now()
+	c.etcd = NewEtcd(EtcdConfig{DataDir: c.cfg.Layout.EtcdDir(), StartTimeout: c.cfg.StartTimeout})
+	if err := c.etcd.Start(); err != nil {
+		return err
+	}
+	c.phase("etcd ready", t)
+
+	t = time.Now()
+	c.apisrv = NewAPIServer(APIServerConfig{
+		EtcdURL:                      c.etcd.URL(),
+		CAFile:                       bundle.CACert,
+		CertFile:                     bundle.APIServerCert,
+		KeyFile:                      bundle.APIServerKey,
+		KubeletClientCertFile:        bundle.APIServerKubeletClientCert,
+		KubeletClientKeyFile:         bundle.APIServerKubeletClientKey,
+		ServiceAccountKeyFile:        bundle.ServiceAccountPub,
+		ServiceAccountSigningKeyFile: bundle.ServiceAccountKey,
+		TokenFile:                    bundle.TokenFile,
+		FeatureGates:                 c.cfg.FeatureGates,
+		RuntimeConfig:                c.cfg.RuntimeConfig,
+		StartTimeout:                 c.cfg.StartTimeout,
+	})
+	if err := c.apisrv.Start(ctx); err != nil {
+		return err
+	}
+	c.phase("apiserver ready", t)
+
+	t = time.Now()
+	c.nsctrl = &NamespaceController{}
+	if err := c.nsctrl.Start(ctx, c.apisrv.LoopbackConfig()); err != nil {
+		return err
+	}
+	c.phase("namespace controller started", t)
+	return nil
+}
+
+// State describes the running control plane.
+func (c *ControlPlane) State() run.ServicesState {
+	return run.ServicesState{APIServerURL: c.apisrv.URL(), EtcdURL: c.etcd.URL(), Phases: c.phases}
+}
+
+// Err delivers the first failure of etcd or the API server after Start.
+func (c *ControlPlane) Err() <-chan error {
+	out := make(chan error, 1)
+	go func() {
+		select {
+		case err := <-c.etcd.Err():
+			out <- fmt.Errorf("etcd: %w", err)
+		case err := <-c.apisrv.Err():
+			out <- err
+		}
+	}()
+	return out
+}
+
+// Stop stops the components in reverse order and waits for each.
+func (c *ControlPlane) Stop() error {
+	var errs []error
+	if c.nsctrl != nil {
+		errs = append(errs, c.nsctrl.Stop())
+	}
+	if c.apisrv != nil {
+		errs = append(errs, c.apisrv.Stop())
+	}
+	if c.etcd != nil {
+		errs = append(errs, c.etcd.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+// Serve runs the control plane until ctx ends (SIGINT/SIGTERM in services
+// mode) or a component fails, writing the services state file once ready.
+func Serve(ctx context.Context, cfg Config) error {
+	log := klog.FromContext(ctx).WithName("services")
+	cp := New(cfg)
+	if err := cp.Start(ctx); err != nil {
+		return err
+	}
+	st := cp.State()
+	if err := run.WriteJSON(cfg.Layout.ServicesState(), st); err != nil {
+		return errors.Join(err, cp.Stop())
+	}
+	log.Info("control plane serving", "apiserver", st.APIServerURL, "etcd", st.EtcdURL)
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping control plane", "cause", context.Cause(ctx))
+	case runErr = <-cp.Err():
+		log.Error(runErr, "control plane failed")
+	}
+	return errors.Join(runErr, cp.Stop())
+}

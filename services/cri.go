@@ -1,0 +1,76 @@
+package services
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// DialCRI connects to a CRI endpoint (unix://path or a bare path).
+func DialCRI(endpoint string) (*grpc.ClientConn, error) {
+	target := endpoint
+	if !strings.HasPrefix(target, "unix://") {
+		target = "unix://" + target
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, fmt.Errorf("cri %s: %w", endpoint, err)
+	}
+	return conn, nil
+}
+
+// CRIReady returns nil when the endpoint answers the CRI Version call.
+func CRIReady(ctx context.Context, endpoint string) error {
+	conn, err := DialCRI(endpoint)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := runtimeapi.NewRuntimeServiceClient(conn).Version(ctx, &runtimeapi.VersionRequest{}); err != nil {
+		return fmt.Errorf("cri %s: %w", endpoint, err)
+	}
+	return nil
+}
+
+// RemovePodSandboxes stops and removes the sandboxes (and so their
+// containers and network namespaces) that keep returns true for. It returns
+// how many it removed.
+func RemovePodSandboxes(ctx context.Context, endpoint string, keep func(*runtimeapi.PodSandbox) bool) (int, error) {
+	conn, err := DialCRI(endpoint)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	rs := runtimeapi.NewRuntimeServiceClient(conn)
+	resp, err := rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		return 0, fmt.Errorf("cri: list sandboxes: %w", err)
+	}
+	n := 0
+	var errs []string
+	for _, sb := range resp.Items {
+		if !keep(sb) {
+			continue
+		}
+		if _, err := rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.Id}); err != nil {
+			errs = append(errs, fmt.Sprintf("stop %s: %v", sb.Id, err))
+			continue
+		}
+		if _, err := rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.Id}); err != nil {
+			errs = append(errs, fmt.Sprintf("remove %s: %v", sb.Id, err))
+			continue
+		}
+		n++
+	}
+	if len(errs) > 0 {
+		return n, fmt.Errorf("cri: %s", strings.Join(errs, "; "))
+	}
+	return n, nil
+}

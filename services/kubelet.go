@@ -1,0 +1,119 @@
+package services
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Launcher names how the kubelet is started.
+type Launcher string
+
+const (
+	// LauncherAuto picks systemd when the host booted with systemd.
+	LauncherAuto Launcher = "auto"
+	// LauncherDirect runs the kubelet as a supervised child process.
+	LauncherDirect Launcher = "direct"
+	// LauncherSystemd runs the kubelet in a transient systemd unit.
+	LauncherSystemd Launcher = "systemd"
+)
+
+// ParseLauncher validates a --kubelet-launcher value.
+func ParseLauncher(s string) (Launcher, error) {
+	switch l := Launcher(s); l {
+	case LauncherAuto, LauncherDirect, LauncherSystemd:
+		return l, nil
+	}
+	return "", fmt.Errorf("--kubelet-launcher=%q: want auto, direct or systemd", s)
+}
+
+// Resolve turns auto into direct or systemd for a host whose root is root
+// ("/" normally).
+func (l Launcher) Resolve(root string) Launcher {
+	if l != LauncherAuto {
+		return l
+	}
+	if BootedWithSystemd(root) {
+		return LauncherSystemd
+	}
+	return LauncherDirect
+}
+
+// BootedWithSystemd reports whether the host under root runs systemd as its
+// init: the same test as sd_booted(3), the existence of the directory
+// /run/systemd/system. A systemd-run binary on the PATH proves nothing.
+func BootedWithSystemd(root string) bool {
+	st, err := os.Lstat(filepath.Join(root, "run", "systemd", "system"))
+	return err == nil && st.IsDir()
+}
+
+// KubeletConfig is the kubelet's command line.
+type KubeletConfig struct {
+	// Binary is the kubelet executable.
+	Binary string
+	// ConfigFile is the generated KubeletConfiguration.
+	ConfigFile string
+	// Kubeconfig reaches the API server as the node.
+	Kubeconfig string
+	// RootDir is --root-dir, under the run dir.
+	RootDir string
+	// NodeName is --hostname-override, the Node's name.
+	NodeName string
+	// Verbosity is --v. Default 2 (set by the caller's config).
+	Verbosity int
+	// ExtraFlags come from --kubelet-flags and go last, so they win.
+	ExtraFlags []string
+}
+
+// Args returns the kubelet's arguments (without the binary).
+func (c KubeletConfig) Args() []string {
+	args := []string{
+		"--config=" + c.ConfigFile,
+		"--kubeconfig=" + c.Kubeconfig,
+		"--root-dir=" + c.RootDir,
+		"--cert-dir=" + filepath.Join(c.RootDir, "pki"),
+		"--hostname-override=" + c.NodeName,
+		"--v=" + strconv.Itoa(c.Verbosity),
+	}
+	return append(args, c.ExtraFlags...)
+}
+
+// SystemdRunArgs returns the systemd-run arguments that start command in a
+// transient service unit named unit, with delegated cgroups, that systemd
+// forgets once it has stopped.
+func SystemdRunArgs(unit string, command []string) []string {
+	args := []string{
+		"--unit=" + unit,
+		"--description=node e2e kubelet (" + unit + ")",
+		"--collect",
+		"--property=Delegate=yes",
+		"--property=Restart=no",
+		"--property=KillMode=control-group",
+		"--property=TimeoutStopSec=30",
+		"--",
+	}
+	return append(args, command...)
+}
+
+// SplitFlags splits each --kubelet-flags value on spaces, as upstream does:
+// --kubelet-flags="--a=1 --b=2" gives two flags.
+func SplitFlags(values []string) []string {
+	var out []string
+	for _, v := range values {
+		out = append(out, strings.Fields(v)...)
+	}
+	return out
+}
+
+// KubeletHandle is a running kubelet, however it was launched.
+type KubeletHandle interface {
+	// Err delivers one error if the kubelet stops by itself.
+	Err() <-chan error
+	// Stop stops the kubelet and waits until it has exited.
+	Stop() error
+	// Describe says how to inspect and stop it by hand.
+	Describe() string
+}
+

@@ -1,0 +1,113 @@
+package services
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/node-e2e/harness/internal/proc"
+)
+
+// StartKubeletDirect runs the kubelet as a child in its own process group,
+// with a parent-death signal and its output in logPath.
+func StartKubeletDirect(cfg KubeletConfig, logPath string) (KubeletHandle, error) {
+	p := &proc.Process{Name: "kubelet", Path: cfg.Binary, Args: cfg.Args(), LogPath: logPath, StopTimeout: 20 * time.Second}
+	if err := p.Start(); err != nil {
+		return nil, err
+	}
+	return &directKubelet{p: p}, nil
+}
+
+type directKubelet struct{ p *proc.Process }
+
+func (d *directKubelet) Err() <-chan error { return d.p.Err() }
+func (d *directKubelet) Stop() error       { return d.p.Stop() }
+func (d *directKubelet) Describe() string {
+	return fmt.Sprintf("kubelet: pid %d, log %s", d.p.Pid(), d.p.LogPath)
+}
+
+// systemdKubelet is a kubelet in a transient systemd unit.
+type systemdKubelet struct {
+	unit    string
+	logPath string
+	errCh   chan error
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	once    sync.Once
+	stopErr error
+}
+
+// StartKubeletSystemd starts the kubelet with systemd-run in a transient
+// unit named unit. Its journal is copied to logPath when it stops.
+func StartKubeletSystemd(ctx context.Context, cfg KubeletConfig, unit, logPath string) (KubeletHandle, error) {
+	args := SystemdRunArgs(unit, append([]string{cfg.Binary}, cfg.Args()...))
+	if out, err := exec.CommandContext(ctx, "systemd-run", args...).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("kubelet: systemd-run %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	k := &systemdKubelet{unit: unit, logPath: logPath, errCh: make(chan error, 1)}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	k.cancel = cancel
+	k.wg.Add(1)
+	go k.watch(wctx)
+	return k, nil
+}
+
+// unitState returns the unit's ActiveState (active, failed, inactive, ...).
+func unitState(ctx context.Context, unit string) string {
+	out, _ := exec.CommandContext(ctx, "systemctl", "show", "--property=ActiveState", "--value", unit).Output()
+	return strings.TrimSpace(string(out))
+}
+
+func (k *systemdKubelet) watch(ctx context.Context) {
+	defer k.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switch st := unitState(ctx, k.unit); st {
+		case "failed", "inactive":
+			if ctx.Err() != nil {
+				return
+			}
+			k.copyJournal()
+			k.errCh <- fmt.Errorf("kubelet unit %s is %s\n  journal: journalctl -u %s\n%s", k.unit, st, k.unit, proc.Indent(proc.Tail(k.logPath, 20), "  | "))
+			return
+		}
+	}
+}
+
+func (k *systemdKubelet) copyJournal() {
+	out, err := exec.Command("journalctl", "--no-pager", "-o", "short-precise", "-u", k.unit).CombinedOutput()
+	if err != nil {
+		out = append(out, []byte("\njournalctl: "+err.Error()+"\n")...)
+	}
+	_ = os.WriteFile(k.logPath, out, 0o600)
+}
+
+func (k *systemdKubelet) Err() <-chan error { return k.errCh }
+
+func (k *systemdKubelet) Describe() string {
+	return fmt.Sprintf("kubelet: systemd unit %s (systemctl status %s; journalctl -u %s; systemctl stop %s)", k.unit, k.unit, k.unit, k.unit)
+}
+
+// Stop stops the unit with systemctl stop, waits, and copies its journal.
+func (k *systemdKubelet) Stop() error {
+	k.once.Do(func() {
+		k.cancel()
+		k.wg.Wait()
+		out, err := exec.Command("systemctl", "stop", k.unit).CombinedOutput()
+		if err != nil && unitState(context.Background(), k.unit) == "active" {
+			k.stopErr = fmt.Errorf("kubelet: systemctl stop %s: %w: %s", k.unit, err, strings.TrimSpace(string(out)))
+		}
+		k.copyJournal()
+	})
+	return k.stopErr
+}
