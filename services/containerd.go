@@ -146,6 +146,9 @@ func (c *Containerd) Start(ctx context.Context, cni CNIConfig) error {
 			return false, err
 		default:
 		}
+		if _, err := os.Stat(c.cfg.Socket); err != nil {
+			return false, nil
+		}
 		return CRIReady(ctx, "unix://"+c.cfg.Socket) == nil, nil
 	})
 	if err != nil {

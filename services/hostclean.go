@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ func ParseMountinfo(text string) []Mount {
 				break
 			}
 		}
-		if len(f) < 5 || sep < 0 || sep+3 >= len(f)+1 {
+		if len(f) < 5 || sep < 0 {
 			continue
 		}
 		m := Mount{Point: unescapeMount(f[4])}
@@ -210,16 +211,16 @@ func removeCgroup(dir string) error {
 	return fmt.Errorf("cgroup %s: remove: %w", dir, last)
 }
 
-// ProcessesMentioning returns the pids (other than this process) whose
-// command line contains s: containerd shims and other strays of a run are
-// found by the run directory in their arguments.
-func ProcessesMentioning(s string) []int {
+// ProcessesMentioning returns the pids (other than this process and
+// exclude) whose command line contains s: containerd shims and other strays
+// of a run are found by the run directory in their arguments.
+func ProcessesMentioning(s string, exclude ...int) []int {
 	entries, _ := os.ReadDir("/proc")
 	var pids []int
 	self := os.Getpid()
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+		if err != nil || pid == self || slices.Contains(exclude, pid) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
@@ -233,21 +234,22 @@ func ProcessesMentioning(s string) []int {
 	return pids
 }
 
-// KillProcessesMentioning SIGKILLs every process whose command line holds s
-// and waits up to 5s for them to go. It returns the pids it killed.
-func KillProcessesMentioning(s string) ([]int, error) {
-	pids := ProcessesMentioning(s)
+// KillProcessesMentioning SIGKILLs every process but exclude whose command
+// line holds s, and waits up to 5s for them to go. It returns the pids it
+// killed.
+func KillProcessesMentioning(s string, exclude ...int) ([]int, error) {
+	pids := ProcessesMentioning(s, exclude...)
 	for _, pid := range pids {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		if len(ProcessesMentioning(s)) == 0 {
+		if len(ProcessesMentioning(s, exclude...)) == 0 {
 			return pids, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return pids, fmt.Errorf("processes %v mentioning %s survive SIGKILL", ProcessesMentioning(s), s)
+	return pids, fmt.Errorf("processes %v mentioning %s survive SIGKILL", ProcessesMentioning(s, exclude...), s)
 }
 
 // DeleteLink deletes network interface name if it exists.

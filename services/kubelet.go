@@ -116,4 +116,3 @@ type KubeletHandle interface {
 	// Describe says how to inspect and stop it by hand.
 	Describe() string
 }
-

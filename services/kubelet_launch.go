@@ -103,11 +103,16 @@ func (k *systemdKubelet) Stop() error {
 	k.once.Do(func() {
 		k.cancel()
 		k.wg.Wait()
-		out, err := exec.Command("systemctl", "stop", k.unit).CombinedOutput()
-		if err != nil && unitState(context.Background(), k.unit) == "active" {
-			k.stopErr = fmt.Errorf("kubelet: systemctl stop %s: %w: %s", k.unit, err, strings.TrimSpace(string(out)))
-		}
+		k.stopErr = k.stopUnit()
 		k.copyJournal()
 	})
 	return k.stopErr
+}
+
+func (k *systemdKubelet) stopUnit() error {
+	out, err := exec.Command("systemctl", "stop", k.unit).CombinedOutput()
+	if err != nil && unitState(context.Background(), k.unit) == "active" {
+		return fmt.Errorf("kubelet: systemctl stop %s: %w: %s", k.unit, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }

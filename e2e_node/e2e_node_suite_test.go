@@ -1,0 +1,200 @@
+package e2e_node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/onsi/gomega"
+	"k8s.io/klog/v2"
+
+	"github.com/node-e2e/harness/e2e_node/options"
+	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services"
+)
+
+// cfg holds the flags; set once in TestMain, read by the specs.
+var cfg = options.NewConfig()
+
+func TestMain(m *testing.M) {
+	klog.InitFlags(flag.CommandLine)
+	cfg.AddFlags(flag.CommandLine)
+	flag.Parse()
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e_node.test: %v\n", err)
+		os.Exit(ExitUsage)
+	}
+	var err error
+	switch {
+	case cfg.RunServicesMode:
+		err = runServicesMode(cfg)
+	case cfg.RunKubeletMode:
+		err = runKubeletMode(cfg)
+	case cfg.Teardown != "":
+		err = runTeardown(cfg)
+	default:
+		if err := cfg.Preflight(context.Background()); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e_node.test: cannot start:\n%v\n", err)
+			os.Exit(ExitUsage)
+		}
+		code := m.Run()
+		if code == ExitOK && harness.failed {
+			code = ExitHarness
+		}
+		os.Exit(code)
+	}
+	klog.Flush()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e_node.test: %v\n", err)
+		os.Exit(ExitHarness)
+	}
+	os.Exit(ExitOK)
+}
+
+func TestE2ENode(t *testing.T) {
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	ginkgo.RunSpecs(t, "Node e2e suite")
+}
+
+// harness is process 1's hold on the node it brought up.
+var harness struct {
+	node   *services.Node
+	layout run.Layout
+	failed bool
+}
+
+var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
+	info, err := setUpNode(ctx)
+	if err != nil {
+		harness.failed = true
+		ginkgo.Fail(err.Error())
+	}
+	b, err := json.Marshal(info)
+	gomega.Expect(err).NotTo(gomega.HaveOccurred())
+	return b
+}, func(ctx context.Context, b []byte) {
+	var info suiteInfo
+	gomega.Expect(json.Unmarshal(b, &info)).To(gomega.Succeed())
+	gomega.Expect(connect(info)).To(gomega.Succeed())
+	if cfg.PrepullImages {
+		gomega.Expect(ensureImages(ctx)).To(gomega.Succeed())
+	}
+}, ginkgo.NodeTimeout(10*time.Minute))
+
+var _ = ginkgo.SynchronizedAfterSuite(func() {}, func() {
+	if harness.node == nil {
+		return
+	}
+	if !cfg.StopServices {
+		return
+	}
+	err := harness.node.Stop()
+	writePhases(os.Stdout, "teardown phases:", teardownPhases(harness.node.Phases()))
+	if err != nil {
+		harness.failed = true
+		ginkgo.Fail(err.Error())
+	}
+})
+
+var _ = ginkgo.ReportAfterSuite("junit", func(r ginkgo.Report) {
+	dir := cfg.ReportDir
+	if dir == "" {
+		dir = harness.layout.ReportDir
+	}
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, "junit_"+cfg.ReportPrefix+"01.xml")
+	if err := reporters.GenerateJUnitReportWithConfig(r, path, reporters.JunitReportConfig{OmitLeafNodeType: true}); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e_node.test: write %s: %v\n", path, err)
+	}
+})
+
+// setUpNode brings up the node (or finds the one the flags name) and
+// returns how to reach it.
+func setUpNode(ctx context.Context) (suiteInfo, error) {
+	if !cfg.StartServices {
+		return existingNode()
+	}
+	l := cfg.NewLayout(time.Now())
+	harness.layout = l
+	nc, endpoint, err := cfg.NodeConfig(ctx, l)
+	if err != nil {
+		return suiteInfo{}, err
+	}
+	node := services.NewNode(nc)
+	harness.node = node
+	fmt.Fprintf(os.Stdout, "bringing up node %s in %s (logs in %s)\n", cfg.NodeName, l.Dir, l.ReportDir)
+	err = node.Start(ctx)
+	writePhases(os.Stdout, "startup phases:", node.Phases())
+	if err != nil {
+		harness.node = nil // Start tore down what it started.
+		return suiteInfo{}, err
+	}
+	info := suiteInfo{
+		Kubeconfig:      l.AdminKubeconfig(),
+		NodeName:        cfg.NodeName,
+		RuntimeEndpoint: endpoint,
+		StaticPodDir:    l.StaticPodDir(),
+		RunDir:          l.Dir,
+		ReportDir:       l.ReportDir,
+	}
+	if !cfg.StopServices {
+		desc := "kubelet:     log " + l.KubeletLog()
+		if nc.KubeletUnit != "" {
+			u := nc.KubeletUnit
+			desc = fmt.Sprintf("kubelet:     systemd unit %s (systemctl status %s; journalctl -u %s)", u, u, u)
+		}
+		fmt.Fprint(os.Stdout, keepInstructions(info, node.State(), desc))
+		_ = os.WriteFile(filepath.Join(l.ReportDir, "node-instructions.txt"), []byte(keepInstructions(info, node.State(), desc)), 0o644)
+	}
+	return info, nil
+}
+
+// existingNode describes a node the harness did not start this time.
+func existingNode() (suiteInfo, error) {
+	if cfg.RunDir != "" {
+		var st services.NodeState
+		if err := run.ReadJSON(filepath.Join(cfg.RunDir, "node.json"), &st); err != nil {
+			return suiteInfo{}, fmt.Errorf("--run-dir=%s: %w (give the run directory printed by a --stop-services=false run)", cfg.RunDir, err)
+		}
+		harness.layout = st.Layout
+		return suiteInfo{
+			Kubeconfig:      st.Layout.AdminKubeconfig(),
+			NodeName:        st.NodeName,
+			RuntimeEndpoint: st.RuntimeEndpoint,
+			StaticPodDir:    st.Layout.StaticPodDir(),
+			RunDir:          st.Layout.Dir,
+			ReportDir:       st.Layout.ReportDir,
+		}, nil
+	}
+	if cfg.Kubeconfig == "" && cfg.Host == "" {
+		return suiteInfo{}, errors.New("--start-services=false: give --run-dir, --kubeconfig or --host")
+	}
+	return suiteInfo{
+		Kubeconfig:      cfg.Kubeconfig,
+		Host:            cfg.Host,
+		BearerToken:     cfg.BearerToken,
+		NodeName:        cfg.NodeName,
+		RuntimeEndpoint: cfg.ContainerRuntimeEndpoint,
+		ReportDir:       cfg.ReportDir,
+	}, nil
+}
+
+func teardownPhases(all []run.Phase) []run.Phase {
+	var out []run.Phase
+	for _, p := range all {
+		if len(p.Name) >= 8 && p.Name[:8] == "teardown" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,205 @@
+package e2e_node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega"
+	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/remotecommand"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/node-e2e/harness/images"
+	"github.com/node-e2e/harness/services"
+)
+
+// suiteImages is every image a spec may use; all are built by this
+// repository and imported before the kubelet starts.
+var suiteImages = []string{images.PauseImage, images.BusyboxImage}
+
+// env is the suite's connection to the node, set up once per process.
+var env struct {
+	info       suiteInfo
+	restConfig *rest.Config
+	client     kubernetes.Interface
+}
+
+// connect builds the clients from info.
+func connect(info suiteInfo) error {
+	var rc *rest.Config
+	var err error
+	if info.Kubeconfig != "" {
+		rc, err = clientcmd.BuildConfigFromFlags("", info.Kubeconfig)
+	} else {
+		rc = &rest.Config{Host: info.Host, BearerToken: info.BearerToken, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
+	}
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	rc.QPS, rc.Burst = 50, 100
+	c, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	env.info, env.restConfig, env.client = info, rc, c
+	return nil
+}
+
+// ensureImages checks over CRI that every suite image is in the runtime.
+func ensureImages(ctx context.Context) error {
+	conn, err := services.DialCRI(env.info.RuntimeEndpoint)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	is := runtimeapi.NewImageServiceClient(conn)
+	var missing []string
+	for _, ref := range suiteImages {
+		resp, err := is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: ref}})
+		if err != nil {
+			return fmt.Errorf("image status %s: %w", ref, err)
+		}
+		if resp.Image == nil {
+			missing = append(missing, ref)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("images missing from the runtime at %s: %s (they are built and imported when the harness starts the node)", env.info.RuntimeEndpoint, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// suiteImage returns ref if the suite builds it, and fails the spec if not.
+func suiteImage(ref string) string {
+	ginkgo.GinkgoHelper()
+	for _, r := range suiteImages {
+		if r == ref {
+			return ref
+		}
+	}
+	ginkgo.Fail(fmt.Sprintf("image %s is not one of the suite's images %v: no registry is reachable, so every image must be built by this repository", ref, suiteImages))
+	return ""
+}
+
+// createNamespace makes a namespace for the current spec and deletes it
+// (and waits for it to be gone) when the spec ends.
+func createNamespace(ctx context.Context, base string) string {
+	ginkgo.GinkgoHelper()
+	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-" + base + "-", Labels: map[string]string{"node-e2e": "true"}}}
+	got, err := env.client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "create namespace")
+	name := got.Name
+	ginkgo.DeferCleanup(func(ctx context.Context) {
+		err := env.client.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{})
+		if apierrors.IsNotFound(err) {
+			return
+		}
+		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "delete namespace %s", name)
+		gomega.Eventually(ctx, func(ctx context.Context) bool {
+			_, err := env.client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
+			return apierrors.IsNotFound(err)
+		}).WithTimeout(2*time.Minute).WithPolling(250*time.Millisecond).Should(gomega.BeTrue(), "namespace %s still exists 2m after deletion", name)
+	}, ginkgo.NodeTimeout(3*time.Minute))
+	return name
+}
+
+// busyboxPod is a pod on the node running command in the busybox image.
+func busyboxPod(name string, command ...string) *v1.Pod {
+	return &v1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: v1.PodSpec{
+			// No scheduler runs: the pod is bound to the node directly.
+			NodeName:                      env.info.NodeName,
+			RestartPolicy:                 v1.RestartPolicyNever,
+			TerminationGracePeriodSeconds: ptr.To[int64](1),
+			Containers: []v1.Container{{
+				Name:            "main",
+				Image:           suiteImage(images.BusyboxImage),
+				ImagePullPolicy: v1.PullIfNotPresent,
+				Command:         command,
+			}},
+		},
+	}
+}
+
+// createPod creates pod in ns.
+func createPod(ctx context.Context, ns string, pod *v1.Pod) *v1.Pod {
+	ginkgo.GinkgoHelper()
+	got, err := env.client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "create pod %s/%s", ns, pod.Name)
+	return got
+}
+
+// awaitPod polls pod ns/name until cond holds, and describes the pod when
+// it does not.
+func awaitPod(ctx context.Context, ns, name string, timeout time.Duration, what string, cond func(*v1.Pod) bool) *v1.Pod {
+	ginkgo.GinkgoHelper()
+	var last *v1.Pod
+	gomega.Eventually(ctx, func(ctx context.Context) (bool, error) {
+		p, err := env.client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		last = p
+		return cond(p), nil
+	}).WithTimeout(timeout).WithPolling(200*time.Millisecond).Should(gomega.BeTrue(), func() string {
+		return fmt.Sprintf("pod %s/%s never became %s; last status: %s", ns, name, what, describePodStatus(last))
+	})
+	return last
+}
+
+// awaitPodPhase waits for the pod to reach phase.
+func awaitPodPhase(ctx context.Context, ns, name string, phase v1.PodPhase, timeout time.Duration) *v1.Pod {
+	ginkgo.GinkgoHelper()
+	return awaitPod(ctx, ns, name, timeout, string(phase), func(p *v1.Pod) bool { return p.Status.Phase == phase })
+}
+
+func describePodStatus(p *v1.Pod) string {
+	if p == nil {
+		return "(pod never read)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "phase=%s", p.Status.Phase)
+	if p.Status.Reason != "" {
+		fmt.Fprintf(&b, " reason=%s message=%q", p.Status.Reason, p.Status.Message)
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		fmt.Fprintf(&b, "; container %s ready=%t restarts=%d", cs.Name, cs.Ready, cs.RestartCount)
+		if w := cs.State.Waiting; w != nil {
+			fmt.Fprintf(&b, " waiting(%s: %s)", w.Reason, w.Message)
+		}
+		if t := cs.State.Terminated; t != nil {
+			fmt.Fprintf(&b, " terminated(%s, exit %d)", t.Reason, t.ExitCode)
+		}
+	}
+	return b.String()
+}
+
+// execInPod runs command in a container through the API server (and so the
+// kubelet's streaming server) and returns stdout and stderr.
+func execInPod(ctx context.Context, ns, pod, container string, command ...string) (string, string, error) {
+	req := env.client.CoreV1().RESTClient().Post().Resource("pods").Namespace(ns).Name(pod).SubResource("exec").
+		VersionedParams(&v1.PodExecOptions{Container: container, Command: command, Stdout: true, Stderr: true}, scheme.ParameterCodec)
+	ex, err := remotecommand.NewSPDYExecutor(env.restConfig, "POST", req.URL())
+	if err != nil {
+		return "", "", err
+	}
+	var out, errOut bytes.Buffer
+	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &out, Stderr: &errOut})
+	return out.String(), errOut.String(), err
+}
+
+// uniqueName returns base with a random suffix.
+func uniqueName(base string) string { return base + "-" + rand.String(5) }

@@ -1,0 +1,96 @@
+package e2e_node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"k8s.io/klog/v2"
+
+	"github.com/node-e2e/harness/e2e_node/options"
+	"github.com/node-e2e/harness/services"
+	"github.com/node-e2e/harness/services/controlplane"
+)
+
+// Exit codes of e2e_node.test.
+const (
+	// ExitOK: every selected spec passed (or the mode ended cleanly).
+	ExitOK = 0
+	// ExitSpecsFailed: at least one spec failed (Ginkgo's own code).
+	ExitSpecsFailed = 1
+	// ExitUsage: bad flags or bad input, found before anything started.
+	ExitUsage = 2
+	// ExitHarness: the harness failed (node startup, a mode, teardown).
+	ExitHarness = 3
+)
+
+// signalContext ends on SIGINT or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// runServicesMode serves the control plane until signalled.
+func runServicesMode(c *options.Config) error {
+	if c.RunDir == "" {
+		return errors.New("--run-services-mode needs --run-dir (the harness sets it when it re-executes itself)")
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	ctx = klog.NewContext(ctx, klog.Background())
+	return controlplane.Serve(ctx, controlplane.Config{
+		Layout:       c.Layout(),
+		FeatureGates: c.FeatureGates,
+		StartTimeout: c.ServerStartTimeout,
+	})
+}
+
+// runKubeletMode runs the kubelet until signalled.
+func runKubeletMode(c *options.Config) error {
+	if c.RunDir == "" {
+		return errors.New("--run-kubelet-mode needs --run-dir (the harness sets it when it re-executes itself)")
+	}
+	gates, err := services.ParseFeatureGates(c.FeatureGates)
+	if err != nil {
+		return err
+	}
+	launcher, err := c.Launcher()
+	if err != nil {
+		return err
+	}
+	kubelet, err := c.KubeletBinary()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	ctx = klog.NewContext(ctx, klog.Background())
+	return services.RunKubeletMode(ctx, services.KubeletModeConfig{
+		Layout: c.Layout(),
+		Kubelet: services.KubeletConfig{
+			Binary:     kubelet,
+			NodeName:   c.NodeName,
+			Verbosity:  2,
+			ExtraFlags: services.SplitFlags(c.KubeletFlags),
+		},
+		UserConfigFile:  c.KubeletConfigFile,
+		RuntimeEndpoint: c.ContainerRuntimeEndpoint,
+		ImageEndpoint:   c.ImageServiceEndpoint,
+		CgroupDriver:    c.CgroupDriver,
+		FeatureGates:    gates,
+		Launcher:        launcher,
+	})
+}
+
+// runTeardown removes a node left running.
+func runTeardown(c *options.Config) error {
+	t := time.Now()
+	if err := services.TeardownFromState(c.Teardown); err != nil {
+		return err
+	}
+	fmt.Printf("tore down %s in %s\n", c.Teardown, time.Since(t).Round(time.Millisecond))
+	return nil
+}

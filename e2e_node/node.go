@@ -1,0 +1,50 @@
+package e2e_node
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services"
+)
+
+// suiteInfo is what every parallel process of the suite needs to reach the
+// node; process 1 produces it and shares it.
+type suiteInfo struct {
+	Kubeconfig      string `json:"kubeconfig"`
+	Host            string `json:"host,omitempty"`
+	BearerToken     string `json:"bearerToken,omitempty"`
+	NodeName        string `json:"nodeName"`
+	RuntimeEndpoint string `json:"runtimeEndpoint"`
+	StaticPodDir    string `json:"staticPodDir,omitempty"`
+	RunDir          string `json:"runDir,omitempty"`
+	ReportDir       string `json:"reportDir"`
+}
+
+// writePhases prints a table of timed phases.
+func writePhases(w io.Writer, title string, phases []run.Phase) {
+	fmt.Fprintf(w, "%s\n", title)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, p := range phases {
+		fmt.Fprintf(tw, "  %s\t%s\n", p.Name, p.Duration.Round(time.Millisecond))
+	}
+	tw.Flush()
+}
+
+// keepInstructions tells the user how to reach and stop a node left running.
+func keepInstructions(info suiteInfo, st services.NodeState, describeKubelet string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nThe node is still running (--stop-services=false).\n")
+	fmt.Fprintf(&b, "  API server:  %s\n", st.APIServerURL)
+	fmt.Fprintf(&b, "  kubeconfig:  %s   (kubectl --kubeconfig %s get nodes)\n", info.Kubeconfig, info.Kubeconfig)
+	fmt.Fprintf(&b, "  token:       in the kubeconfig (and %s/pki/tokens.csv)\n", info.RunDir)
+	fmt.Fprintf(&b, "  runtime:     %s   (crictl --runtime-endpoint %s ps -a)\n", info.RuntimeEndpoint, info.RuntimeEndpoint)
+	fmt.Fprintf(&b, "  %s\n", describeKubelet)
+	fmt.Fprintf(&b, "  logs:        %s/{services,kubelet,kubelet-mode,containerd}.log\n", info.ReportDir)
+	fmt.Fprintf(&b, "  run again:   ginkgo e2e_node.test -- --start-services=false --run-dir=%s\n", info.RunDir)
+	fmt.Fprintf(&b, "  stop it:     e2e_node.test --teardown=%s\n", info.RunDir)
+	return b.String()
+}

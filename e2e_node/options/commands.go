@@ -1,0 +1,108 @@
+package options
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services"
+)
+
+// Layout returns the run layout the child modes and --teardown use.
+func (c *Config) Layout() run.Layout {
+	return run.Layout{ID: filepath.Base(c.RunDir), Dir: c.RunDir, ReportDir: c.ReportDir}
+}
+
+// ServicesCommand is the command line of the services process.
+func (c *Config) ServicesCommand(self string, l run.Layout) []string {
+	args := []string{self, "--run-services-mode", "--run-dir=" + l.Dir, "--report-dir=" + l.ReportDir,
+		"--server-start-timeout=" + c.ServerStartTimeout.String()}
+	if c.FeatureGates != "" {
+		args = append(args, "--feature-gates="+c.FeatureGates)
+	}
+	return args
+}
+
+// KubeletCommand is the command line of the kubelet-mode process.
+func (c *Config) KubeletCommand(self string, l run.Layout, kubelet, endpoint string, launcher services.Launcher) []string {
+	args := []string{self, "--run-kubelet-mode", "--run-dir=" + l.Dir, "--report-dir=" + l.ReportDir,
+		"--node-name=" + c.NodeName,
+		"--kubelet-path=" + kubelet,
+		"--container-runtime-endpoint=" + endpoint,
+		"--kubelet-launcher=" + string(launcher),
+		"--cgroup-driver=" + c.CgroupDriver,
+	}
+	if c.ImageServiceEndpoint != "" {
+		args = append(args, "--image-service-endpoint="+c.ImageServiceEndpoint)
+	}
+	if c.KubeletConfigFile != "" {
+		abs, _ := filepath.Abs(c.KubeletConfigFile)
+		args = append(args, "--kubelet-config-file="+abs)
+	}
+	if c.FeatureGates != "" {
+		args = append(args, "--feature-gates="+c.FeatureGates)
+	}
+	for _, f := range c.KubeletFlags {
+		args = append(args, "--kubelet-flags="+f)
+	}
+	return args
+}
+
+// NewLayout returns the layout of a new run.
+func (c *Config) NewLayout(now time.Time) run.Layout {
+	id := run.NewID(now)
+	report := c.ReportDir
+	if report == "" {
+		report = filepath.Join(os.TempDir(), "_artifacts", id)
+	}
+	abs, _ := filepath.Abs(report)
+	return run.Layout{ID: id, Dir: filepath.Join(c.RunRoot, id), ReportDir: abs}
+}
+
+// NodeConfig builds the whole-node configuration for a new run.
+func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeConfig, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return services.NodeConfig{}, "", fmt.Errorf("find e2e_node.test: %w", err)
+	}
+	kubelet, err := c.KubeletBinary()
+	if err != nil {
+		return services.NodeConfig{}, "", err
+	}
+	pause, err := c.PauseBinary()
+	if err != nil {
+		return services.NodeConfig{}, "", err
+	}
+	launcher, err := c.Launcher()
+	if err != nil {
+		return services.NodeConfig{}, "", err
+	}
+	external := ""
+	endpoint := "unix://" + l.ContainerdSocket()
+	if c.RuntimeAnswers(ctx) {
+		external, endpoint = c.ContainerRuntimeEndpoint, c.ContainerRuntimeEndpoint
+	}
+	unit := ""
+	if launcher == services.LauncherSystemd {
+		unit = l.KubeletUnitName()
+	}
+	return services.NodeConfig{
+		Layout:           l,
+		NodeName:         c.NodeName,
+		BearerToken:      c.BearerToken,
+		ServicesCommand:  c.ServicesCommand(self, l),
+		KubeletCommand:   c.KubeletCommand(self, l, kubelet, endpoint, launcher),
+		RuntimeEndpoint:  external,
+		ContainerdBinary: c.ContainerdPath,
+		PodCIDR:          c.PodCIDR,
+		SystemdCgroup:    c.CgroupDriver == "systemd",
+		PauseBinary:      pause,
+		BusyboxBinary:    c.BusyboxPath,
+		StartTimeout:     c.ServerStartTimeout,
+		KubeletUnit:      unit,
+		Keep:             !c.StopServices,
+	}, endpoint, nil
+}

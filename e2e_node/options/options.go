@@ -1,0 +1,187 @@
+package options
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every flag of e2e_node.test. Names and meanings follow the
+// upstream node e2e harness where it has the same flag.
+type Config struct {
+	// NodeName is the Node's name. Default: the lowercased host name.
+	NodeName string
+	// KubeletFlags are extra kubelet flags; each value may hold several,
+	// separated by spaces. Repeatable.
+	KubeletFlags stringList
+	// KubeletConfigFile is a KubeletConfiguration merged under the
+	// harness's required settings. Default "".
+	KubeletConfigFile string
+	// ContainerRuntimeEndpoint is the CRI endpoint. If it answers, it is
+	// used; otherwise the harness starts its own containerd. Default
+	// unix:///run/containerd/containerd.sock.
+	ContainerRuntimeEndpoint string
+	// ImageServiceEndpoint is the CRI image endpoint. Default: the runtime
+	// endpoint.
+	ImageServiceEndpoint string
+	// ReportDir receives JUnit XML and the logs of every component.
+	// Default: $TMPDIR/_artifacts/<run id>.
+	ReportDir string
+	// ReportPrefix prefixes report file names. Default "".
+	ReportPrefix string
+	// BearerToken is the admin token of the API server. Default: random
+	// per run.
+	BearerToken string
+	// Host is the API server URL used with --start-services=false when no
+	// --kubeconfig or --run-dir says more.
+	Host string
+	// Kubeconfig reaches an existing API server with
+	// --start-services=false. Default "".
+	Kubeconfig string
+	// StartServices brings the node up before the specs. Default true.
+	StartServices bool
+	// StopServices tears the node down after the specs. Default true.
+	StopServices bool
+	// RunServicesMode serves the control plane until signalled.
+	RunServicesMode bool
+	// RunKubeletMode runs the kubelet until signalled.
+	RunKubeletMode bool
+	// Teardown is a run directory to tear down; then the binary exits.
+	Teardown string
+	// ServerStartTimeout bounds the wait for each of the control plane and
+	// Node Ready. Default 2m.
+	ServerStartTimeout time.Duration
+	// FeatureGates are passed to kube-apiserver and the kubelet
+	// ("A=true,B=false").
+	FeatureGates string
+	// PrepullImages checks, before the specs, that every image the suite
+	// uses is present in the runtime. Default true.
+	PrepullImages bool
+	// KubeletPath is the kubelet binary. Default: "kubelet" next to this
+	// binary, else on $PATH.
+	KubeletPath string
+	// KubeletLauncher is auto, direct or systemd. Default auto: systemd
+	// when /run/systemd/system exists.
+	KubeletLauncher string
+	// CgroupDriver is the kubelet's and runc's cgroup driver. Default
+	// cgroupfs.
+	CgroupDriver string
+	// RunRoot holds run directories. Default $TMPDIR/node-e2e.
+	RunRoot string
+	// RunDir is the run directory: set by the harness for its child
+	// modes, or by a user pointing --start-services=false at a node left
+	// running by --stop-services=false.
+	RunDir string
+	// PodCIDR is the pod network. Default 10.233.0.0/24.
+	PodCIDR string
+	// ContainerdPath is the containerd binary. Default "containerd".
+	ContainerdPath string
+	// BusyboxPath is Debian's static busybox. Default /bin/busybox.
+	BusyboxPath string
+	// PausePath is the compiled pause program. Default: "pause" next to
+	// this binary.
+	PausePath string
+}
+
+// NewConfig returns the defaults.
+func NewConfig() *Config {
+	host, _ := os.Hostname()
+	return &Config{
+		NodeName:                 strings.ToLower(host),
+		ContainerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
+		StartServices:            true,
+		StopServices:             true,
+		ServerStartTimeout:       2 * time.Minute,
+		PrepullImages:            true,
+		KubeletLauncher:          "auto",
+		CgroupDriver:             "cgroupfs",
+		RunRoot:                  filepath.Join(os.TempDir(), "node-e2e"),
+		PodCIDR:                  "10.233.0.0/24",
+		ContainerdPath:           "containerd",
+		BusyboxPath:              "/bin/busybox",
+		Host:                     "",
+	}
+}
+
+// AddFlags binds every field to fs.
+func (c *Config) AddFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.NodeName, "node-name", c.NodeName, "name of the Node the kubelet registers")
+	fs.Var(&c.KubeletFlags, "kubelet-flags", "extra kubelet flags, space separated; repeatable")
+	fs.StringVar(&c.KubeletConfigFile, "kubelet-config-file", c.KubeletConfigFile, "KubeletConfiguration YAML merged under the harness's required settings")
+	fs.StringVar(&c.ContainerRuntimeEndpoint, "container-runtime-endpoint", c.ContainerRuntimeEndpoint, "CRI endpoint; used if it answers, otherwise the harness starts its own containerd")
+	fs.StringVar(&c.ImageServiceEndpoint, "image-service-endpoint", c.ImageServiceEndpoint, "CRI image endpoint (default: the runtime endpoint)")
+	fs.StringVar(&c.ReportDir, "report-dir", c.ReportDir, "directory for JUnit XML and component logs (default $TMPDIR/_artifacts/<run id>)")
+	fs.StringVar(&c.ReportPrefix, "report-prefix", c.ReportPrefix, "prefix of report file names")
+	fs.StringVar(&c.BearerToken, "bearer-token", c.BearerToken, "API server admin bearer token (default: random per run)")
+	fs.StringVar(&c.Host, "host", c.Host, "API server URL, with --start-services=false and no --kubeconfig or --run-dir")
+	fs.StringVar(&c.Kubeconfig, "kubeconfig", c.Kubeconfig, "kubeconfig of an existing API server, with --start-services=false")
+	fs.BoolVar(&c.StartServices, "start-services", c.StartServices, "bring up the node (control plane, runtime, kubelet) before the specs")
+	fs.BoolVar(&c.StopServices, "stop-services", c.StopServices, "tear the node down after the specs; false leaves it running and prints how to reach and stop it")
+	fs.BoolVar(&c.RunServicesMode, "run-services-mode", c.RunServicesMode, "serve etcd, kube-apiserver and the namespace controller until signalled")
+	fs.BoolVar(&c.RunKubeletMode, "run-kubelet-mode", c.RunKubeletMode, "run the kubelet until signalled")
+	fs.StringVar(&c.Teardown, "teardown", c.Teardown, "tear down the node of this run directory (left by --stop-services=false) and exit")
+	fs.DurationVar(&c.ServerStartTimeout, "server-start-timeout", c.ServerStartTimeout, "how long to wait for the control plane and for the Node to be Ready")
+	fs.StringVar(&c.FeatureGates, "feature-gates", c.FeatureGates, "feature gates for kube-apiserver and the kubelet, A=true,B=false")
+	fs.BoolVar(&c.PrepullImages, "prepull-images", c.PrepullImages, "make sure every image the suite uses is in the runtime before the specs")
+	fs.StringVar(&c.KubeletPath, "kubelet-path", c.KubeletPath, "kubelet binary (default: next to e2e_node.test, else $PATH)")
+	fs.StringVar(&c.KubeletLauncher, "kubelet-launcher", c.KubeletLauncher, "how to launch the kubelet: auto (systemd-run if /run/systemd/system exists), direct or systemd")
+	fs.StringVar(&c.CgroupDriver, "cgroup-driver", c.CgroupDriver, "cgroup driver of the kubelet and runc: cgroupfs or systemd")
+	fs.StringVar(&c.RunRoot, "run-root", c.RunRoot, "directory that holds run directories")
+	fs.StringVar(&c.RunDir, "run-dir", c.RunDir, "run directory (set for child modes; with --start-services=false, a node left by --stop-services=false)")
+	fs.StringVar(&c.PodCIDR, "pod-cidr", c.PodCIDR, "pod network CIDR of the CNI bridge")
+	fs.StringVar(&c.ContainerdPath, "containerd-path", c.ContainerdPath, "containerd binary the harness starts")
+	fs.StringVar(&c.BusyboxPath, "busybox-path", c.BusyboxPath, "static busybox binary for the test images (Debian busybox-static)")
+	fs.StringVar(&c.PausePath, "pause-path", c.PausePath, "compiled pause program for the sandbox image (default: next to e2e_node.test)")
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, " ") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// modeCount counts the exclusive modes requested.
+func (c *Config) modeCount() int {
+	n := 0
+	for _, b := range []bool{c.RunServicesMode, c.RunKubeletMode, c.Teardown != ""} {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// Validate checks the flags alone, without touching the host.
+func (c *Config) Validate() error {
+	var errs []string
+	if c.modeCount() > 1 {
+		errs = append(errs, "--run-services-mode, --run-kubelet-mode and --teardown are exclusive: give one")
+	}
+	if c.NodeName == "" || c.NodeName != strings.ToLower(c.NodeName) {
+		errs = append(errs, fmt.Sprintf("--node-name=%q: give a lowercase DNS name", c.NodeName))
+	}
+	if c.ServerStartTimeout <= 0 {
+		errs = append(errs, fmt.Sprintf("--server-start-timeout=%s: must be positive, e.g. 2m", c.ServerStartTimeout))
+	}
+	switch c.CgroupDriver {
+	case "cgroupfs", "systemd":
+	default:
+		errs = append(errs, fmt.Sprintf("--cgroup-driver=%q: want cgroupfs or systemd", c.CgroupDriver))
+	}
+	if !c.StartServices && c.RunDir == "" && c.Kubeconfig == "" && c.Host == "" {
+		errs = append(errs, "--start-services=false needs a node to test: give --run-dir (of a run left by --stop-services=false), --kubeconfig or --host")
+	}
+	if c.ContainerRuntimeEndpoint != "" && !strings.HasPrefix(c.ContainerRuntimeEndpoint, "unix://") && !strings.HasPrefix(c.ContainerRuntimeEndpoint, "/") {
+		errs = append(errs, fmt.Sprintf("--container-runtime-endpoint=%q: want unix:///path/to/socket", c.ContainerRuntimeEndpoint))
+	}
+	if !filepath.IsAbs(c.RunRoot) {
+		errs = append(errs, fmt.Sprintf("--run-root=%q: give an absolute path", c.RunRoot))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}

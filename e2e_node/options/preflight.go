@@ -1,0 +1,102 @@
+package options
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/node-e2e/harness/services"
+)
+
+// Preflight checks the host for the default mode before anything starts, so
+// that bad input fails in seconds with a message naming the input and the
+// fix. It returns every problem found.
+func (c *Config) Preflight(ctx context.Context) error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.KubeletConfigFile != "" {
+		_, err := services.LoadKubeletConfigFile(c.KubeletConfigFile)
+		add(err)
+	}
+	_, err := services.ParseFeatureGates(c.FeatureGates)
+	add(err)
+	_, err = services.ParseLauncher(c.KubeletLauncher)
+	add(err)
+	if !c.StartServices {
+		return errors.Join(errs...)
+	}
+	if os.Geteuid() != 0 {
+		add(errors.New("e2e_node.test must run as root to start a kubelet and a container runtime (run it with sudo, or use --start-services=false against a running node)"))
+	}
+	_, err = c.KubeletBinary()
+	add(err)
+	_, err = c.PauseBinary()
+	add(err)
+	_, err = c.Launcher()
+	add(err)
+	if _, err := os.Stat(c.BusyboxPath); err != nil {
+		add(fmt.Errorf("--busybox-path=%s: %w (install Debian's busybox-static: hack/install-deps.sh)", c.BusyboxPath, err))
+	}
+	if !c.RuntimeAnswers(ctx) {
+		if _, err := exec.LookPath(c.ContainerdPath); err != nil {
+			add(fmt.Errorf("no container runtime: %s does not answer and --containerd-path=%s is not installed (install containerd and runc: hack/install-deps.sh, or start your runtime)", c.ContainerRuntimeEndpoint, c.ContainerdPath))
+		}
+		if _, err := exec.LookPath("ctr"); err != nil {
+			add(errors.New("ctr not found on $PATH: it imports the test images into containerd (install containerd: hack/install-deps.sh)"))
+		}
+	}
+	if c.ReportDir != "" {
+		add(checkWritableDir("--report-dir", c.ReportDir))
+	}
+	add(checkWritableDir("--run-root", c.RunRoot))
+	for _, p := range []struct {
+		port int
+		what string
+	}{{10250, "kubelet"}, {10248, "kubelet healthz"}} {
+		add(checkPortFree(p.port, p.what))
+	}
+	return errors.Join(errs...)
+}
+
+// RuntimeAnswers reports whether --container-runtime-endpoint answers CRI.
+func (c *Config) RuntimeAnswers(ctx context.Context) bool {
+	if c.ContainerRuntimeEndpoint == "" {
+		return false
+	}
+	sock := strings.TrimPrefix(c.ContainerRuntimeEndpoint, "unix://")
+	if _, err := os.Stat(sock); err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return services.CRIReady(ctx, c.ContainerRuntimeEndpoint) == nil
+}
+
+func checkWritableDir(flagName, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s=%s: %w (choose a writable directory)", flagName, dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-")
+	if err != nil {
+		return fmt.Errorf("%s=%s: not writable: %w (choose a writable directory)", flagName, dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func checkPortFree(port int, what string) error {
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
+	if err != nil {
+		return fmt.Errorf("port %d (%s) is in use: %w (stop whatever listens there, e.g. another kubelet, or set port/healthzPort in --kubelet-config-file)", port, what, err)
+	}
+	return ln.Close()
+}

@@ -1,0 +1,53 @@
+package e2e_node
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/gomega"
+	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+var _ = ginkgo.Describe("Static pods", ginkgo.Label("NodeConformance"), func() {
+	ginkgo.It("get a mirror pod in the API while their manifest is in the static pod directory", func(ctx context.Context) {
+		if env.info.StaticPodDir == "" {
+			ginkgo.Skip("the static pod directory is unknown: the node was not started by this harness (give --run-dir)")
+		}
+		ns := createNamespace(ctx, "static")
+		name := uniqueName("static")
+		pod := busyboxPod(name, "sleep", "3600")
+		pod.Namespace = ns
+		pod.Spec.NodeName = ""
+		pod.TypeMeta = metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}
+		b, err := yaml.Marshal(pod)
+		gomega.Expect(err).NotTo(gomega.HaveOccurred())
+		// Written under a hidden name (which the kubelet ignores) and renamed,
+		// so the kubelet never reads a half-written manifest.
+		manifest := filepath.Join(env.info.StaticPodDir, ns+"-"+name+".yaml")
+		tmp := filepath.Join(env.info.StaticPodDir, "."+ns+"-"+name+".tmp")
+		gomega.Expect(os.WriteFile(tmp, b, 0o644)).To(gomega.Succeed())
+		gomega.Expect(os.Rename(tmp, manifest)).To(gomega.Succeed())
+		ginkgo.DeferCleanup(func() { _ = os.Remove(manifest) })
+
+		// The kubelet names the mirror pod <name>-<node name>.
+		mirror := name + "-" + env.info.NodeName
+		p := awaitPod(ctx, ns, mirror, 2*time.Minute, "a Running mirror pod", func(p *v1.Pod) bool {
+			return p.Status.Phase == v1.PodRunning
+		})
+		gomega.Expect(p.Annotations).To(gomega.HaveKey("kubernetes.io/config.mirror"), "a mirror pod carries the config.mirror annotation")
+		gomega.Expect(p.Spec.NodeName).To(gomega.Equal(env.info.NodeName))
+
+		gomega.Expect(os.Remove(manifest)).To(gomega.Succeed())
+		gomega.Eventually(ctx, func(ctx context.Context) bool {
+			_, err := env.client.CoreV1().Pods(ns).Get(ctx, mirror, metav1.GetOptions{})
+			return apierrors.IsNotFound(err)
+		}).WithTimeout(2*time.Minute).Should(gomega.BeTrue(), fmt.Sprintf("mirror pod %s/%s still exists after its manifest was removed", ns, mirror))
+	})
+})

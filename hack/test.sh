@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# test.sh runs the project's tests.
+#
+#   hack/test.sh unit          unit tests of every package (go test -short)
+#   hack/test.sh integration   real node runs (TestIntegration*, root, built binaries)
+#   hack/test.sh all           both
+#
+# The e2e_node package is not run by `go test` here: its binary is the suite
+# itself, built once by hack/build.sh and driven by the integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-all}
+pkgs=$(go list ./... | grep -v '/e2e_node$')
+
+unit() {
+  echo "== unit tests"
+  # shellcheck disable=SC2086
+  go test -short -count=1 $pkgs
+}
+
+integration() {
+  echo "== integration tests (real etcd, kube-apiserver, kubelet, containerd)"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "test.sh: integration tests need root" >&2
+    exit 1
+  fi
+  # shellcheck disable=SC2086
+  go test -count=1 -timeout=60m -run '^TestIntegration' -v $pkgs
+}
+
+case "$what" in
+  unit) unit ;;
+  integration) integration ;;
+  all) unit; integration ;;
+  *) echo "usage: hack/test.sh unit|integration|all" >&2; exit 2 ;;
+esac

@@ -1,0 +1,400 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The integration tests drive the real suite: e2e_node.test brings up etcd,
+// kube-apiserver, containerd and a kubelet on this machine. They need root
+// and the binaries of `make build` (hack/build.sh).
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+func requireNode(t *testing.T) (ginkgo, suite string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("integration test: needs root")
+	}
+	out := filepath.Join(repoRoot(t), "_output", "bin")
+	for _, b := range []string{"ginkgo", "e2e_node.test", "kubelet", "pause"} {
+		if _, err := os.Stat(filepath.Join(out, b)); err != nil {
+			t.Fatalf("%v: build the binaries first (make build)", err)
+		}
+	}
+	return filepath.Join(out, "ginkgo"), filepath.Join(out, "e2e_node.test")
+}
+
+// hostSnapshot counts what a run could leave behind on the host.
+type hostSnapshot struct {
+	Processes  []string // kubelet, containerd, shims, e2e_node.test (pid:name)
+	Cgroups    []string // node-e2e-* cgroups in any hierarchy
+	Netns      []string // /var/run/netns entries
+	Bridges    []string // e2e-* interfaces
+	Mounts     []string // mount points under the run root
+	RunRootDir []string // entries left in the run root
+	LogLinks   []string // /var/log/containers entries
+}
+
+func snapshot(t *testing.T, runRoot string) hostSnapshot {
+	t.Helper()
+	var s hostSnapshot
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		comm, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if err != nil {
+			continue
+		}
+		name := strings.TrimSpace(string(comm))
+		switch {
+		case name == "kubelet", name == "containerd", strings.HasPrefix(name, "containerd-shim"), name == "e2e_node.test", name == "pause":
+			s.Processes = append(s.Processes, e.Name()+":"+name)
+		}
+	}
+	s.Cgroups, _ = filepath.Glob("/sys/fs/cgroup/*/node-e2e-*")
+	s.Netns = names("/var/run/netns")
+	s.Bridges, _ = filepath.Glob("/sys/class/net/e2e-*")
+	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 4 && strings.HasPrefix(f[4], runRoot) {
+				s.Mounts = append(s.Mounts, f[4])
+			}
+		}
+	}
+	s.RunRootDir = names(runRoot)
+	s.LogLinks = names("/var/log/containers")
+	return s
+}
+
+func names(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// expectClean fails the test if anything the run created is still there.
+func expectClean(t *testing.T, before hostSnapshot, runRoot string) {
+	t.Helper()
+	after := snapshot(t, runRoot)
+	diff := func(what string, b, a []string) {
+		seen := map[string]bool{}
+		for _, x := range b {
+			seen[x] = true
+		}
+		var extra []string
+		for _, x := range a {
+			if !seen[x] {
+				extra = append(extra, x)
+			}
+		}
+		if len(extra) > 0 {
+			t.Errorf("leaked %s: %v", what, extra)
+		}
+	}
+	diff("processes", before.Processes, after.Processes)
+	diff("cgroups", before.Cgroups, after.Cgroups)
+	diff("network namespaces", before.Netns, after.Netns)
+	diff("bridges", before.Bridges, after.Bridges)
+	diff("mounts", before.Mounts, after.Mounts)
+	diff("run root entries", before.RunRootDir, after.RunRootDir)
+	diff("/var/log/containers entries", before.LogLinks, after.LogLinks)
+}
+
+// suiteRun is one run of ginkgo e2e_node.test.
+type suiteRun struct {
+	cmd    *exec.Cmd
+	out    *lockedBuffer
+	report string
+	root   string
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func startSuite(t *testing.T, env []string, ginkgoArgs ...string) *suiteRun {
+	t.Helper()
+	ginkgo, suite := requireNode(t)
+	r := &suiteRun{out: &lockedBuffer{}, report: t.TempDir(), root: filepath.Join(t.TempDir(), "runs")}
+	args := append([]string{"--no-color", "-v"}, ginkgoArgs...)
+	args = append(args, suite, "--", "--report-dir="+r.report, "--run-root="+r.root)
+	r.cmd = exec.Command(ginkgo, args...)
+	r.cmd.Env = append(os.Environ(), env...)
+	w := io.MultiWriter(r.out, testWriter{t})
+	r.cmd.Stdout, r.cmd.Stderr = w, w
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if r.cmd.ProcessState == nil {
+			_ = r.cmd.Process.Kill()
+			_ = r.cmd.Wait()
+		}
+	})
+	return r
+}
+
+// wait waits for the run to end and returns its exit code.
+func (r *suiteRun) wait(t *testing.T, timeout time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- r.cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatalf("ginkgo: %v", err)
+		}
+		return 0
+	case <-time.After(timeout):
+		_ = r.cmd.Process.Signal(syscall.SIGQUIT)
+		t.Fatalf("suite still running after %s", timeout)
+		return -1
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	sc := bufio.NewScanner(bytes.NewReader(p))
+	for sc.Scan() {
+		w.t.Log(sc.Text())
+	}
+	return len(p), nil
+}
+
+// junit is the part of a JUnit report the tests read.
+type junit struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Cases []struct {
+			Name    string    `xml:"name,attr"`
+			Failure *struct{} `xml:"failure"`
+			Skipped *struct{} `xml:"skipped"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func readJUnit(t *testing.T, dir string) junit {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "junit_01.xml"))
+	if err != nil {
+		t.Fatalf("no JUnit report: %v", err)
+	}
+	var j junit
+	if err := xml.Unmarshal(b, &j); err != nil {
+		t.Fatalf("JUnit report unreadable: %v", err)
+	}
+	return j
+}
+
+func (j junit) passed() (names []string) {
+	for _, s := range j.Suites {
+		for _, c := range s.Cases {
+			if c.Failure == nil && c.Skipped == nil {
+				names = append(names, c.Name)
+			}
+		}
+	}
+	return names
+}
+
+// expectLogs checks the report dir holds every component's log.
+func expectLogs(t *testing.T, dir string) {
+	t.Helper()
+	for _, f := range []string{"services.log", "kubelet.log", "containerd.log"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || st.Size() == 0 {
+			t.Errorf("report dir lacks a non-empty %s: %v", f, err)
+		}
+	}
+}
+
+func TestIntegrationSuitePasses(t *testing.T) {
+	_, _ = requireNode(t)
+	before := snapshot(t, "/nonexistent")
+	r := startSuite(t, nil, "--label-filter=NodeConformance")
+	code := r.wait(t, 15*time.Minute)
+	if code != 0 {
+		t.Fatalf("suite exit code %d, want 0", code)
+	}
+	j := readJUnit(t, r.report)
+	passed := j.passed()
+	for _, want := range []string{
+		"is Ready and reports CPU, memory and pods capacity",
+		"runs a pod to completion and serves its logs through the API",
+		"runs a long-running pod and executes commands in it through the API",
+		"removes the pod's containers and sandbox from the runtime when the pod is deleted",
+		"get a mirror pod in the API while their manifest is in the static pod directory",
+	} {
+		found := false
+		for _, p := range passed {
+			if strings.Contains(p, want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("spec %q did not pass; passed: %q", want, passed)
+		}
+	}
+	if j.Failures != 0 || j.Errors != 0 {
+		t.Errorf("JUnit: %d failures, %d errors", j.Failures, j.Errors)
+	}
+	expectLogs(t, r.report)
+	for _, phase := range []string{"etcd ready", "apiserver ready", "kubelet started", "node ready", "teardown"} {
+		if !strings.Contains(r.out.String(), phase) {
+			t.Errorf("output does not report the %q phase", phase)
+		}
+	}
+	expectClean(t, before, r.root)
+}
+
+func TestIntegrationFailedSpecExitsNonZeroAndCleansUp(t *testing.T) {
+	_, _ = requireNode(t)
+	before := snapshot(t, "/nonexistent")
+	r := startSuite(t, []string{"NODE_E2E_INJECT_FAILURE=1"}, "--focus=fails on purpose|is Ready and reports")
+	code := r.wait(t, 10*time.Minute)
+	if code == 0 {
+		t.Fatal("a run with a failed spec exited 0")
+	}
+	j := readJUnit(t, r.report)
+	if j.Failures != 1 {
+		t.Errorf("JUnit failures = %d, want 1", j.Failures)
+	}
+	if len(j.passed()) != 1 {
+		t.Errorf("passed specs = %q, want the node spec alone", j.passed())
+	}
+	expectLogs(t, r.report)
+	expectClean(t, before, r.root)
+}
+
+func TestIntegrationInterruptCleansUp(t *testing.T) {
+	_, _ = requireNode(t)
+	before := snapshot(t, "/nonexistent")
+	r := startSuite(t, nil, "--focus=long-running pod")
+	// Interrupt once the node is up and the spec is running.
+	deadline := time.Now().Add(5 * time.Minute)
+	for !strings.Contains(r.out.String(), "startup phases:") {
+		if time.Now().After(deadline) {
+			t.Fatal("node never came up")
+		}
+		if r.cmd.ProcessState != nil {
+			t.Fatal("suite ended before the node came up")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	code := r.wait(t, 3*time.Minute)
+	if code == 0 {
+		t.Error("an interrupted run exited 0")
+	}
+	expectClean(t, before, r.root)
+}
+
+// badInput runs e2e_node.test directly with args and expects a quick
+// non-zero exit whose output holds every string in want.
+func TestIntegrationBadInput(t *testing.T) {
+	_, suite := requireNode(t)
+	dir := t.TempDir()
+	invalidConfig := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(invalidConfig, []byte("kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nmaxPodz: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", ":10250")
+	if err != nil {
+		t.Fatalf("port 10250 is busy before the test: %v", err)
+	}
+	defer ln.Close()
+	base := []string{"--run-root=" + filepath.Join(dir, "runs"), "--report-dir=" + filepath.Join(dir, "report")}
+	cases := []struct {
+		name string
+		args []string
+		uid  uint32
+		want []string
+	}{
+		{"unknown flag", []string{"--no-such-flag"}, 0, []string{"no-such-flag"}},
+		{"kubelet missing", []string{"--kubelet-path=/nonexistent/kubelet"}, 0, []string{"--kubelet-path", "/nonexistent/kubelet", "make build"}},
+		{"no runtime and no containerd", []string{"--container-runtime-endpoint=unix:///nonexistent.sock", "--containerd-path=/nonexistent/containerd"}, 0, []string{"no container runtime", "/nonexistent.sock", "hack/install-deps.sh"}},
+		{"missing kubelet config", []string{"--kubelet-config-file=/nonexistent.yaml"}, 0, []string{"--kubelet-config-file", "/nonexistent.yaml"}},
+		{"invalid kubelet config", []string{"--kubelet-config-file=" + invalidConfig}, 0, []string{"--kubelet-config-file", "maxPodz"}},
+		{"port in use", nil, 0, []string{"port 10250", "in use"}},
+		{"not root", nil, 65534, []string{"must run as root"}},
+		{"bad launcher", []string{"--kubelet-launcher=init"}, 0, []string{"--kubelet-launcher", "auto, direct or systemd"}},
+		{"bad timeout", []string{"--server-start-timeout=-1s"}, 0, []string{"--server-start-timeout"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, suite, append(append([]string{}, base...), c.args...)...)
+			if c.uid != 0 {
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: c.uid, Gid: c.uid}}
+			}
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+				t.Fatalf("exit: %v, want non-zero; output:\n%s", err, out)
+			}
+			if d := time.Since(start); d > 15*time.Second {
+				t.Errorf("took %s to refuse bad input", d)
+			}
+			if strings.Contains(string(out), "panic:") {
+				t.Errorf("panicked:\n%s", out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

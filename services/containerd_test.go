@@ -1,0 +1,69 @@
+package services
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestContainerdTOML(t *testing.T) {
+	c := ContainerdConfig{Dir: "/r/containerd", Socket: "/r/containerd/containerd.sock", SandboxImage: "node-e2e.local/pause:1.0", CNIBinDir: "/usr/lib/cni", CNIConfDir: "/r/cni/net.d"}
+	got := c.TOML()
+	for _, want := range []string{
+		`root = "/r/containerd/root"`,
+		`state = "/r/containerd/state"`,
+		`address = "/r/containerd/containerd.sock"`,
+		`path = "/r/containerd/opt"`,
+		`sandbox_image = "node-e2e.local/pause:1.0"`,
+		`restrict_oom_score_adj = true`,
+		`SystemdCgroup = false`,
+		`conf_dir = "/r/cni/net.d"`,
+		`bin_dir = "/usr/lib/cni"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks %s:\n%s", want, got)
+		}
+	}
+	// Nothing may point at the system containerd's paths.
+	for _, bad := range []string{"/var/lib/containerd", "/run/containerd", "/opt/containerd"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("config mentions %s", bad)
+		}
+	}
+	c.SystemdCgroup = true
+	if !strings.Contains(c.TOML(), "SystemdCgroup = true") {
+		t.Error("SystemdCgroup not honoured")
+	}
+}
+
+func TestCNIConflist(t *testing.T) {
+	b, err := CNIConfig{Bridge: "e2e-abc123", Subnet: "10.233.0.0/24", DataDir: "/r/cni/ipam"}.Conflist()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conf struct {
+		Plugins []struct {
+			Type   string `json:"type"`
+			Bridge string `json:"bridge"`
+			IPMasq bool   `json:"ipMasq"`
+			IPAM   struct {
+				Type    string                `json:"type"`
+				DataDir string                `json:"dataDir"`
+				Ranges  [][]map[string]string `json:"ranges"`
+			} `json:"ipam"`
+		} `json:"plugins"`
+	}
+	if err := json.Unmarshal(b, &conf); err != nil {
+		t.Fatal(err)
+	}
+	p := conf.Plugins[0]
+	if p.Type != "bridge" || p.Bridge != "e2e-abc123" || p.IPAM.Type != "host-local" || p.IPAM.DataDir != "/r/cni/ipam" || p.IPAM.Ranges[0][0]["subnet"] != "10.233.0.0/24" {
+		t.Errorf("unexpected conflist: %s", b)
+	}
+	if p.IPMasq {
+		t.Error("ipMasq would add iptables rules the run must then remove")
+	}
+	if _, err := (CNIConfig{Bridge: "much-too-long-bridge"}).Conflist(); err == nil {
+		t.Error("a bridge name over 15 characters must be refused")
+	}
+}

@@ -1,0 +1,42 @@
+package services
+
+import (
+	"reflect"
+	"testing"
+)
+
+const sampleMountinfo = `22 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+30 22 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+31 22 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+40 22 254:0 /tmp/node-e2e/r1/kubelet/root /tmp/node-e2e/r1/kubelet/root rw shared:5 - ext4 /dev/vda rw
+41 40 0:50 / /tmp/node-e2e/r1/kubelet/root/pods/u/volumes/kubernetes.io~secret/s rw - tmpfs tmpfs rw
+42 22 0:51 / /tmp/node-e2e/r10 rw - tmpfs tmpfs rw
+43 22 0:52 / /tmp/with\040space rw - tmpfs tmpfs rw
+`
+
+func TestParseMountinfo(t *testing.T) {
+	ms := ParseMountinfo(sampleMountinfo)
+	if len(ms) != 7 {
+		t.Fatalf("parsed %d mounts, want 7", len(ms))
+	}
+	if ms[1].FSType != "cgroup" || ms[1].SuperOptions != "rw,memory" {
+		t.Errorf("cgroup mount = %+v", ms[1])
+	}
+	if ms[3].Point != "/tmp/node-e2e/r1/kubelet/root" || ms[3].FSType != "ext4" {
+		t.Errorf("optional fields mis-parsed: %+v", ms[3])
+	}
+	if ms[6].Point != "/tmp/with space" {
+		t.Errorf("escape not undone: %q", ms[6].Point)
+	}
+}
+
+func TestMountsUnder(t *testing.T) {
+	got := MountsUnder(ParseMountinfo(sampleMountinfo), "/tmp/node-e2e/r1")
+	want := []string{
+		"/tmp/node-e2e/r1/kubelet/root/pods/u/volumes/kubernetes.io~secret/s",
+		"/tmp/node-e2e/r1/kubelet/root",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MountsUnder = %q, want %q (deepest first, and not the sibling r10)", got, want)
+	}
+}

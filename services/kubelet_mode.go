@@ -1,0 +1,109 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"k8s.io/klog/v2"
+
+	"github.com/node-e2e/harness/internal/pki"
+	"github.com/node-e2e/harness/internal/run"
+)
+
+// KubeletModeConfig is what e2e_node.test --run-kubelet-mode needs.
+type KubeletModeConfig struct {
+	// Layout is the run (its PKI, kubeconfig and directories).
+	Layout run.Layout
+	// Kubelet is the kubelet's command line, minus the generated paths
+	// that RunKubeletMode fills in.
+	Kubelet KubeletConfig
+	// UserConfigFile is --kubelet-config-file, or "".
+	UserConfigFile string
+	// RuntimeEndpoint and ImageEndpoint are the CRI endpoints.
+	RuntimeEndpoint, ImageEndpoint string
+	// CgroupDriver is cgroupfs or systemd.
+	CgroupDriver string
+	// FeatureGates go into the kubelet's featureGates.
+	FeatureGates map[string]bool
+	// Launcher is direct or systemd (already resolved).
+	Launcher Launcher
+}
+
+// WriteKubeletConfig writes the merged KubeletConfiguration for cfg and
+// returns its path.
+func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
+	l := cfg.Layout
+	var user map[string]any
+	if cfg.UserConfigFile != "" {
+		var err error
+		if user, err = LoadKubeletConfigFile(cfg.UserConfigFile); err != nil {
+			return "", err
+		}
+	}
+	bundle, err := pki.Load(l.PKIDir())
+	if err != nil {
+		return "", fmt.Errorf("kubelet: %w", err)
+	}
+	b, err := KubeletConfigYAML(KubeletConfigInput{
+		RuntimeEndpoint: cfg.RuntimeEndpoint,
+		ImageEndpoint:   cfg.ImageEndpoint,
+		StaticPodDir:    l.StaticPodDir(),
+		PodLogsDir:      l.PodLogsDir(),
+		VolumePluginDir: l.VolumePluginDir(),
+		ClientCAFile:    bundle.CACert,
+		TLSCertFile:     bundle.KubeletCert,
+		TLSKeyFile:      bundle.KubeletKey,
+		CgroupDriver:    cfg.CgroupDriver,
+		CgroupRoot:      l.CgroupRoot(),
+		FeatureGates:    cfg.FeatureGates,
+	}, user)
+	if err != nil {
+		return "", err
+	}
+	for _, d := range []string{l.KubeletRootDir(), l.StaticPodDir(), l.PodLogsDir(), l.VolumePluginDir()} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return "", fmt.Errorf("kubelet: %w", err)
+		}
+	}
+	path := l.KubeletConfigFile()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return "", fmt.Errorf("kubelet: write config: %w", err)
+	}
+	return path, nil
+}
+
+// RunKubeletMode launches the kubelet and keeps it up until ctx ends, then
+// stops it and waits. It returns an error if the kubelet stops by itself.
+func RunKubeletMode(ctx context.Context, cfg KubeletModeConfig) error {
+	log := klog.FromContext(ctx).WithName("kubelet-mode")
+	l := cfg.Layout
+	path, err := WriteKubeletConfig(cfg)
+	if err != nil {
+		return err
+	}
+	kc := cfg.Kubelet
+	kc.ConfigFile, kc.Kubeconfig, kc.RootDir = path, l.KubeletKubeconfig(), l.KubeletRootDir()
+
+	var h KubeletHandle
+	switch cfg.Launcher {
+	case LauncherSystemd:
+		h, err = StartKubeletSystemd(ctx, kc, l.KubeletUnitName(), l.KubeletLog())
+	case LauncherDirect:
+		h, err = StartKubeletDirect(kc, l.KubeletLog())
+	default:
+		err = fmt.Errorf("kubelet: launcher %q not resolved", cfg.Launcher)
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("kubelet launched", "how", h.Describe())
+	select {
+	case <-ctx.Done():
+		log.Info("stopping kubelet", "cause", context.Cause(ctx))
+		return h.Stop()
+	case err := <-h.Err():
+		return errors.Join(err, h.Stop())
+	}
+}

@@ -1,0 +1,330 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/klog/v2"
+
+	"github.com/node-e2e/harness/images"
+	"github.com/node-e2e/harness/internal/pki"
+	"github.com/node-e2e/harness/internal/proc"
+	"github.com/node-e2e/harness/internal/run"
+)
+
+// NodeConfig describes a whole node brought up by the default mode.
+type NodeConfig struct {
+	// Layout is the run's directories. Required.
+	Layout run.Layout
+	// NodeName is the Node's name. Required.
+	NodeName string
+	// BearerToken is the admin token; generated when empty.
+	BearerToken string
+	// ServicesCommand runs the services process (e2e_node.test
+	// --run-services-mode ...): executable first.
+	ServicesCommand []string
+	// KubeletCommand runs the kubelet-mode process: executable first.
+	KubeletCommand []string
+	// RuntimeEndpoint is a CRI endpoint to use instead of starting
+	// containerd; "" starts the harness's own.
+	RuntimeEndpoint string
+	// ContainerdBinary is the containerd to start. Default "containerd".
+	ContainerdBinary string
+	// PodCIDR is the pod network of the CNI bridge.
+	PodCIDR string
+	// SystemdCgroup makes containerd's runc use the systemd cgroup driver.
+	SystemdCgroup bool
+	// PauseBinary is the compiled pause program for the sandbox image.
+	PauseBinary string
+	// BusyboxBinary is Debian's static busybox. Default /bin/busybox.
+	BusyboxBinary string
+	// StartTimeout bounds the wait for each of API server and Node Ready.
+	StartTimeout time.Duration
+	// KubeletUnit is the systemd unit the kubelet runs in, when launched
+	// through systemd-run; "" otherwise.
+	KubeletUnit string
+	// Keep leaves everything running when the harness exits
+	// (--stop-services=false).
+	Keep bool
+}
+
+// Node is a running node: control plane, runtime, kubelet.
+type Node struct {
+	cfg        NodeConfig
+	state      NodeState
+	services   *proc.Process
+	containerd *Containerd
+	kubelet    *proc.Process
+	bundle     *pki.Bundle
+	phases     []run.Phase
+	log        klog.Logger
+}
+
+// NodeState records what a node run created, so that teardown (this
+// process's, or a later `e2e_node.test --teardown`) removes exactly that.
+type NodeState struct {
+	Layout          run.Layout `json:"layout"`
+	NodeName        string     `json:"nodeName"`
+	Started         time.Time  `json:"started"`
+	APIServerURL    string     `json:"apiServerURL,omitempty"`
+	RuntimeEndpoint string     `json:"runtimeEndpoint,omitempty"`
+	OwnRuntime      bool       `json:"ownRuntime"`
+	ServicesPid     int        `json:"servicesPid,omitempty"`
+	ContainerdPid   int        `json:"containerdPid,omitempty"`
+	KubeletModePid  int        `json:"kubeletModePid,omitempty"`
+	KubeletUnit     string     `json:"kubeletUnit,omitempty"`
+	CgroupDirs      []string   `json:"cgroupDirs,omitempty"`
+	Bridge          string     `json:"bridge,omitempty"`
+}
+
+// NewNode returns a Node for cfg; Start brings it up.
+func NewNode(cfg NodeConfig) *Node {
+	if cfg.StartTimeout == 0 {
+		cfg.StartTimeout = 2 * time.Minute
+	}
+	if cfg.PodCIDR == "" {
+		cfg.PodCIDR = "10.233.0.0/24"
+	}
+	return &Node{cfg: cfg, log: klog.Background().WithName("node")}
+}
+
+// State is what the node recorded of itself.
+func (n *Node) State() NodeState { return n.state }
+
+// Bundle is the run's credentials, valid after Start.
+func (n *Node) Bundle() *pki.Bundle { return n.bundle }
+
+// Phases are the timed startup (and teardown) steps so far.
+func (n *Node) Phases() []run.Phase { return n.phases }
+
+func (n *Node) timed(name string, f func() error) error {
+	t := time.Now()
+	err := f()
+	n.phases = append(n.phases, run.Phase{Name: name, Duration: time.Since(t)})
+	n.log.V(1).Info("phase", "name", name, "duration", time.Since(t), "err", err)
+	return err
+}
+
+func (n *Node) saveState() error { return run.WriteJSON(n.cfg.Layout.NodeState(), n.state) }
+
+// StartupError names the component and phase that failed.
+type StartupError struct {
+	Component, Phase string
+	Err              error
+}
+
+func (e *StartupError) Error() string {
+	return fmt.Sprintf("node startup failed: %s (%s): %v", e.Component, e.Phase, e.Err)
+}
+
+func (e *StartupError) Unwrap() error { return e.Err }
+
+// Start brings the node up and returns when its Node object is Ready. If a
+// step fails, Start tears down what it had started before returning.
+func (n *Node) Start(ctx context.Context) (err error) {
+	l := n.cfg.Layout
+	n.state = NodeState{Layout: l, NodeName: n.cfg.NodeName, Started: time.Now(), KubeletUnit: n.cfg.KubeletUnit}
+	defer func() {
+		if err != nil {
+			n.log.Error(err, "startup failed; tearing down")
+			if terr := n.Stop(); terr != nil {
+				err = errors.Join(err, fmt.Errorf("teardown after failed startup: %w", terr))
+			}
+		}
+	}()
+	fail := func(component, phase string, err error) error {
+		return &StartupError{Component: component, Phase: phase, Err: err}
+	}
+	if err := n.timed("run dir and credentials", func() error {
+		if err := l.Create(); err != nil {
+			return err
+		}
+		pc := pki.NewConfig()
+		pc.Dir, pc.NodeName, pc.AdminToken = l.PKIDir(), n.cfg.NodeName, n.cfg.BearerToken
+		pc.KubeletSANs = append(pc.KubeletSANs, hostIPs()...)
+		b, err := pki.Generate(pc)
+		n.bundle = b
+		return err
+	}); err != nil {
+		return fail("harness", "prepare run directory", err)
+	}
+	if err := n.saveState(); err != nil {
+		return fail("harness", "record state", err)
+	}
+
+	// Images are built while the control plane starts.
+	imagesDone := make(chan error, 1)
+	var archive string
+	go func() {
+		t := time.Now()
+		cfg := images.NewConfig()
+		cfg.PauseBinary, cfg.WorkDir = n.cfg.PauseBinary, l.ImagesDir()
+		if n.cfg.BusyboxBinary != "" {
+			cfg.BusyboxBinary = n.cfg.BusyboxBinary
+		}
+		built, err := images.BuildAll(ctx, cfg)
+		if err == nil && len(built) > 0 {
+			archive = built[0].Path
+		}
+		n.log.V(1).Info("images built", "duration", time.Since(t), "err", err)
+		imagesDone <- err
+	}()
+
+	if err := n.timed("control plane ready", func() error { return n.startServices(ctx) }); err != nil {
+		<-imagesDone
+		return fail("services", "start etcd, kube-apiserver and namespace controller", err)
+	}
+	if err := n.timed("kubeconfigs", n.writeKubeconfigs); err != nil {
+		<-imagesDone
+		return fail("harness", "write kubeconfigs", err)
+	}
+	if err := n.timed("container runtime ready", func() error { return n.startRuntime(ctx) }); err != nil {
+		<-imagesDone
+		return fail("containerd", "start container runtime", err)
+	}
+	if err := n.timed("images built and imported", func() error {
+		if err := <-imagesDone; err != nil {
+			return err
+		}
+		if !n.state.OwnRuntime {
+			return importToExternalRuntime(ctx, n.state.RuntimeEndpoint, archive)
+		}
+		return images.Import(ctx, "ctr", l.ContainerdSocket(), archive)
+	}); err != nil {
+		return fail("images", "build and import pause and busybox", err)
+	}
+	if err := n.timed("cgroup root created", func() error {
+		dirs, err := CreateCgroupRoot(l.CgroupRoot())
+		n.state.CgroupDirs = dirs
+		return errors.Join(err, n.saveState())
+	}); err != nil {
+		return fail("harness", "create cgroup root "+l.CgroupRoot(), err)
+	}
+	if err := n.timed("kubelet started", func() error { return n.startKubelet() }); err != nil {
+		return fail("kubelet", "launch", err)
+	}
+	if err := n.timed("node ready", func() error { return n.awaitNodeReady(ctx) }); err != nil {
+		return fail("kubelet", "wait for Node "+n.cfg.NodeName+" to be Ready", err)
+	}
+	return nil
+}
+
+func (n *Node) startServices(ctx context.Context) error {
+	l := n.cfg.Layout
+	cmd := n.cfg.ServicesCommand
+	n.services = &proc.Process{Name: "services", Path: cmd[0], Args: cmd[1:], LogPath: l.ServicesLog(), Detach: n.cfg.Keep, StopTimeout: 30 * time.Second}
+	if err := n.services.Start(); err != nil {
+		return err
+	}
+	n.state.ServicesPid = n.services.Pid()
+	if err := n.saveState(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, n.cfg.StartTimeout, fmt.Errorf("services not ready after %s (--server-start-timeout)", n.cfg.StartTimeout))
+	defer cancel()
+	var st run.ServicesState
+	err := proc.Await(ctx, 50*time.Millisecond, func() (bool, error) {
+		select {
+		case err := <-n.services.Err():
+			return false, err
+		default:
+		}
+		if err := run.ReadJSON(l.ServicesState(), &st); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return false, nil
+			}
+			return false, err
+		}
+		return true, nil
+	})
+	if err != nil {
+		var ee *proc.ExitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return fmt.Errorf("%w\n  log: %s\n%s", err, l.ServicesLog(), proc.Indent(proc.Tail(l.ServicesLog(), 20), "  | "))
+	}
+	n.state.APIServerURL = st.APIServerURL
+	n.phases = append(n.phases, st.Phases...)
+	return n.saveState()
+}
+
+func (n *Node) writeKubeconfigs() error {
+	l, b := n.cfg.Layout, n.bundle
+	if err := pki.WriteKubeconfig(l.AdminKubeconfig(), n.state.APIServerURL, b.CACert, b.AdminToken, pki.AdminUser); err != nil {
+		return err
+	}
+	return pki.WriteKubeconfig(l.KubeletKubeconfig(), n.state.APIServerURL, b.CACert, b.NodeToken, b.NodeUser())
+}
+
+func (n *Node) startRuntime(ctx context.Context) error {
+	l := n.cfg.Layout
+	if ep := n.cfg.RuntimeEndpoint; ep != "" {
+		if err := CRIReady(ctx, ep); err != nil {
+			return fmt.Errorf("--container-runtime-endpoint %s does not answer CRI: %w (start the runtime, or leave the flag empty to let the harness start containerd)", ep, err)
+		}
+		n.state.RuntimeEndpoint = ep
+		return n.saveState()
+	}
+	n.containerd = NewContainerd(ContainerdConfig{
+		Binary:        n.cfg.ContainerdBinary,
+		Dir:           l.ContainerdDir(),
+		Socket:        l.ContainerdSocket(),
+		SandboxImage:  images.PauseImage,
+		CNIConfDir:    l.CNIConfDir(),
+		SystemdCgroup: n.cfg.SystemdCgroup,
+		LogPath:       l.ContainerdLog(),
+		Detach:        n.cfg.Keep,
+	})
+	n.state.OwnRuntime = true
+	n.state.RuntimeEndpoint = n.containerd.Endpoint()
+	n.state.Bridge = l.BridgeName()
+	err := n.containerd.Start(ctx, CNIConfig{Bridge: l.BridgeName(), Subnet: n.cfg.PodCIDR, DataDir: l.CNIDataDir()})
+	n.state.ContainerdPid = n.containerd.Pid()
+	return errors.Join(err, n.saveState())
+}
+
+func (n *Node) startKubelet() error {
+	l := n.cfg.Layout
+	cmd := n.cfg.KubeletCommand
+	n.kubelet = &proc.Process{Name: "kubelet", Path: cmd[0], Args: cmd[1:], LogPath: l.KubeletModeLog(), Detach: n.cfg.Keep, StopTimeout: 40 * time.Second}
+	if err := n.kubelet.Start(); err != nil {
+		return err
+	}
+	n.state.KubeletModePid = n.kubelet.Pid()
+	return n.saveState()
+}
+
+// kubeletExitError explains a dead kubelet-mode process with the tails of
+// both its own log and the kubelet's.
+func (n *Node) kubeletExitError(err error) error {
+	l := n.cfg.Layout
+	return fmt.Errorf("%w\n  kubelet log: %s\n%s", err, l.KubeletLog(), proc.Indent(proc.Tail(l.KubeletLog(), 30), "  | "))
+}
+
+// hostIPs returns this machine's non-loopback addresses, for the kubelet's
+// serving certificate.
+func hostIPs() []string {
+	var out []string
+	for _, a := range interfaceAddrs() {
+		if !strings.HasPrefix(a, "127.") && a != "::1" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// importToExternalRuntime imports the archive through ctr when the external
+// endpoint is a containerd socket.
+func importToExternalRuntime(ctx context.Context, endpoint, archive string) error {
+	sock := strings.TrimPrefix(endpoint, "unix://")
+	if err := images.Import(ctx, "ctr", sock, archive); err != nil {
+		return fmt.Errorf("import images into the runtime at %s (only containerd is supported for --container-runtime-endpoint): %w", filepath.Clean(sock), err)
+	}
+	return nil
+}

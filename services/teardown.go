@@ -1,0 +1,177 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/klog/v2"
+
+	"github.com/node-e2e/harness/internal/proc"
+	"github.com/node-e2e/harness/internal/run"
+)
+
+// Stop tears the node down: kubelet, pods, runtime, strays, mounts,
+// cgroups, network, control plane, run directory. It is idempotent, safe
+// after a failed Start, and returns every step's error joined.
+func (n *Node) Stop() error {
+	t := time.Now()
+	err := teardown(n.log, n.state, stoppers{
+		kubelet:    procStopper(n.kubelet),
+		containerd: procStopper(n.containerd),
+		services:   procStopper(n.services),
+	}, &n.phases)
+	n.phases = append(n.phases, run.Phase{Name: "teardown", Duration: time.Since(t)})
+	return err
+}
+
+// TeardownFromState tears down a node left running (--stop-services=false)
+// or abandoned by a killed run, from the state it recorded in runDir.
+func TeardownFromState(runDir string) error {
+	var st NodeState
+	if err := run.ReadJSON(filepath.Join(runDir, "node.json"), &st); err != nil {
+		return fmt.Errorf("teardown %s: %w (is this a run directory?)", runDir, err)
+	}
+	if filepath.Clean(st.Layout.Dir) != filepath.Clean(runDir) {
+		return fmt.Errorf("teardown %s: its node.json describes %s", runDir, st.Layout.Dir)
+	}
+	var phases []run.Phase
+	return teardown(klog.Background().WithName("teardown"), st, stoppers{
+		kubelet:    pidStopper{name: "kubelet mode", pid: st.KubeletModePid, mark: runDir},
+		containerd: pidStopper{name: "containerd", pid: st.ContainerdPid, mark: runDir},
+		services:   pidStopper{name: "services", pid: st.ServicesPid, mark: runDir},
+	}, &phases)
+}
+
+type stopper interface{ Stop() error }
+
+type stoppers struct{ kubelet, containerd, services stopper }
+
+func procStopper[T interface {
+	comparable
+	Stop() error
+}](p T) stopper {
+	var zero T
+	if p == zero {
+		return nil
+	}
+	return p
+}
+
+// pidStopper stops a process that is not our child, found by pid and
+// checked by a mark in its command line (so a reused pid is left alone).
+type pidStopper struct {
+	name string
+	pid  int
+	mark string
+}
+
+func (p pidStopper) Stop() error {
+	if p.pid <= 0 {
+		return nil
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/cmdline")
+	if err != nil || !strings.Contains(string(b), p.mark) {
+		return nil // gone, or the pid now belongs to someone else
+	}
+	_ = syscall.Kill(p.pid, syscall.SIGTERM)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	_ = proc.Await(ctx, 50*time.Millisecond, func() (bool, error) {
+		return syscall.Kill(p.pid, 0) == syscall.ESRCH, nil
+	})
+	return proc.KillGroup(context.Background(), p.pid, p.name, nil)
+}
+
+func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) error {
+	l := st.Layout
+	var errs []error
+	step := func(name string, f func() error) {
+		t := time.Now()
+		err := f()
+		*phases = append(*phases, run.Phase{Name: "teardown: " + name, Duration: time.Since(t)})
+		if err != nil {
+			log.Error(err, "teardown step failed", "step", name)
+			errs = append(errs, fmt.Errorf("teardown: %s: %w", name, err))
+		}
+	}
+	if s.kubelet != nil {
+		step("stop kubelet", s.kubelet.Stop)
+	}
+	if st.KubeletUnit != "" {
+		step("stop kubelet unit", func() error { return stopUnit(st.KubeletUnit) })
+	}
+	if st.RuntimeEndpoint != "" && (s.containerd != nil || !st.OwnRuntime) {
+		step("remove pod sandboxes", func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			n, err := RemovePodSandboxes(ctx, st.RuntimeEndpoint, ownedBy(st))
+			log.V(1).Info("removed pod sandboxes", "count", n)
+			return err
+		})
+	}
+	if s.containerd != nil {
+		step("stop containerd", s.containerd.Stop)
+	}
+	if l.Dir != "" {
+		step("kill stray processes", func() error {
+			// The services process names the run dir too; it stops last.
+			pids, err := KillProcessesMentioning(l.Dir, st.ServicesPid)
+			if len(pids) > 0 {
+				log.Info("killed processes left by the run", "pids", pids)
+			}
+			return err
+		})
+		step("unmount", func() error { _, err := UnmountUnder(l.Dir); return err })
+	}
+	step("remove cgroups", func() error {
+		var errs []error
+		for _, d := range st.CgroupDirs {
+			errs = append(errs, RemoveCgroupTree(d))
+		}
+		return errors.Join(errs...)
+	})
+	if st.Bridge != "" {
+		step("delete bridge", func() error { return DeleteLink(st.Bridge) })
+	}
+	if l.Dir != "" {
+		step("remove container log links", func() error { return RemoveContainerLogLinks("/var/log/containers", l.PodLogsDir()) })
+	}
+	if s.services != nil {
+		step("stop services", s.services.Stop)
+	}
+	if l.Dir != "" {
+		step("remove run directory", func() error {
+			// Never follow a mount we failed to undo into the host.
+			if mounts, err := readMounts(); err == nil && len(MountsUnder(mounts, l.Dir)) > 0 {
+				return fmt.Errorf("mounts remain under %s; not removing it", l.Dir)
+			}
+			return os.RemoveAll(l.Dir)
+		})
+	}
+	return errors.Join(errs...)
+}
+
+// ownedBy selects the sandboxes this run created: all of them on the
+// harness's own containerd, only those created since the run started on a
+// runtime shared with others.
+func ownedBy(st NodeState) func(*runtimeapi.PodSandbox) bool {
+	since := st.Started.UnixNano()
+	return func(sb *runtimeapi.PodSandbox) bool {
+		return st.OwnRuntime || sb.CreatedAt >= since
+	}
+}
+
+func stopUnit(unit string) error {
+	if !BootedWithSystemd("/") {
+		return nil
+	}
+	return (&systemdKubelet{unit: unit}).stopUnit()
+}
