@@ -113,7 +113,7 @@ var _ = ginkgo.ReportAfterSuite("junit", func(r ginkgo.Report) {
 		return
 	}
 	path := filepath.Join(dir, "junit_"+cfg.ReportPrefix+"01.xml")
-	if err := reporters.GenerateJUnitReportWithConfig(r, path, reporters.JunitReportConfig{OmitLeafNodeType: true}); err != nil {
+	if err := reporters.GenerateJUnitReport(r, path); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: write %s: %v\n", path, err)
 	}
 })
@@ -139,6 +139,7 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 		harness.node = nil // Start tore down what it started.
 		return suiteInfo{}, err
 	}
+	fmt.Fprintf(os.Stdout, "node %s is Ready\n", cfg.NodeName)
 	info := suiteInfo{
 		Kubeconfig:      l.AdminKubeconfig(),
 		NodeName:        cfg.NodeName,

@@ -86,6 +86,9 @@ type Config struct {
 	PausePath string
 }
 
+// maxSocketPath is the longest unix socket path containerd accepts.
+const maxSocketPath = 104
+
 // NewConfig returns the defaults.
 func NewConfig() *Config {
 	host, _ := os.Hostname()
@@ -179,6 +182,8 @@ func (c *Config) Validate() error {
 	}
 	if !filepath.IsAbs(c.RunRoot) {
 		errs = append(errs, fmt.Sprintf("--run-root=%q: give an absolute path", c.RunRoot))
+	} else if sock := c.NewLayout(time.Now()).ContainerdSocket() + ".ttrpc"; len(sock) > maxSocketPath {
+		errs = append(errs, fmt.Sprintf("--run-root=%q is too long: containerd's sockets under it (%s) would exceed %d bytes; choose a shorter --run-root", c.RunRoot, sock, maxSocketPath))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))

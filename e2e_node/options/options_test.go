@@ -91,6 +91,7 @@ func TestValidate(t *testing.T) {
 		{[]string{"--start-services=false"}, "--run-dir"},
 		{[]string{"--container-runtime-endpoint=tcp://1.2.3.4:1"}, "unix://"},
 		{[]string{"--run-root=relative"}, "--run-root"},
+		{[]string{"--run-root=/" + strings.Repeat("x", 80)}, "too long"},
 	}
 	for _, c := range cases {
 		cfg, err := parse(t, c.args...)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -24,10 +23,14 @@ import (
 // kube-apiserver, containerd and a kubelet on this machine. They need root
 // and the binaries of `make build` (hack/build.sh).
 
+// repoRoot is two levels up from this package, where go test runs it.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Clean(filepath.Join(wd, "..", ".."))
 }
 
 func requireNode(t *testing.T) (ginkgo, suite string) {
@@ -152,14 +155,24 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func startSuite(t *testing.T, env []string, ginkgoArgs ...string) *suiteRun {
+func startSuite(t *testing.T, env, ginkgoArgs []string, testArgs ...string) *suiteRun {
 	t.Helper()
 	ginkgo, suite := requireNode(t)
-	r := &suiteRun{out: &lockedBuffer{}, report: t.TempDir(), root: filepath.Join(t.TempDir(), "runs")}
+	// Unix socket paths are short (104 bytes): keep the run root short.
+	root, err := os.MkdirTemp("/tmp", "ne2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	r := &suiteRun{out: &lockedBuffer{}, report: t.TempDir(), root: root}
 	args := append([]string{"--no-color", "-v"}, ginkgoArgs...)
 	args = append(args, suite, "--", "--report-dir="+r.report, "--run-root="+r.root)
+	args = append(args, testArgs...)
 	r.cmd = exec.Command(ginkgo, args...)
 	r.cmd.Env = append(os.Environ(), env...)
+	// Its own process group, like a job in a terminal: Ctrl-C is modelled
+	// by signalling the whole group.
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	w := io.MultiWriter(r.out, testWriter{t})
 	r.cmd.Stdout, r.cmd.Stderr = w, w
 	if err := r.cmd.Start(); err != nil {
@@ -236,7 +249,9 @@ func readJUnit(t *testing.T, dir string) junit {
 func (j junit) passed() (names []string) {
 	for _, s := range j.Suites {
 		for _, c := range s.Cases {
-			if c.Failure == nil && c.Skipped == nil {
+			// Specs are "[It] ..."; suite nodes ([SynchronizedBeforeSuite]
+			// and the like) are reported too, but are not specs.
+			if c.Failure == nil && c.Skipped == nil && strings.HasPrefix(c.Name, "[It] ") {
 				names = append(names, c.Name)
 			}
 		}
@@ -258,7 +273,7 @@ func expectLogs(t *testing.T, dir string) {
 func TestIntegrationSuitePasses(t *testing.T) {
 	_, _ = requireNode(t)
 	before := snapshot(t, "/nonexistent")
-	r := startSuite(t, nil, "--label-filter=NodeConformance")
+	r := startSuite(t, nil, []string{"--label-filter=NodeConformance"})
 	code := r.wait(t, 15*time.Minute)
 	if code != 0 {
 		t.Fatalf("suite exit code %d, want 0", code)
@@ -297,7 +312,7 @@ func TestIntegrationSuitePasses(t *testing.T) {
 func TestIntegrationFailedSpecExitsNonZeroAndCleansUp(t *testing.T) {
 	_, _ = requireNode(t)
 	before := snapshot(t, "/nonexistent")
-	r := startSuite(t, []string{"NODE_E2E_INJECT_FAILURE=1"}, "--focus=fails on purpose|is Ready and reports")
+	r := startSuite(t, []string{"NODE_E2E_INJECT_FAILURE=1"}, []string{"--focus=fails on purpose|is Ready and reports"})
 	code := r.wait(t, 10*time.Minute)
 	if code == 0 {
 		t.Fatal("a run with a failed spec exited 0")
@@ -316,20 +331,21 @@ func TestIntegrationFailedSpecExitsNonZeroAndCleansUp(t *testing.T) {
 func TestIntegrationInterruptCleansUp(t *testing.T) {
 	_, _ = requireNode(t)
 	before := snapshot(t, "/nonexistent")
-	r := startSuite(t, nil, "--focus=long-running pod")
+	r := startSuite(t, nil, []string{"--focus=long-running pod"})
 	// Interrupt once the node is up and the spec is running.
 	deadline := time.Now().Add(5 * time.Minute)
-	for !strings.Contains(r.out.String(), "startup phases:") {
+	for !strings.Contains(r.out.String(), " is Ready\n") {
 		if time.Now().After(deadline) {
 			t.Fatal("node never came up")
 		}
-		if r.cmd.ProcessState != nil {
-			t.Fatal("suite ended before the node came up")
+		if syscall.Kill(r.cmd.Process.Pid, 0) != nil || strings.Contains(r.out.String(), "startup failed") {
+			t.Fatal("suite ended or failed before the node came up")
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second)
-	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
+	// Ctrl-C: the terminal signals the whole foreground process group.
+	if err := syscall.Kill(-r.cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	code := r.wait(t, 3*time.Minute)
@@ -397,4 +413,27 @@ func TestIntegrationBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestIntegrationStartupFailureNamesComponentAndLogTail(t *testing.T) {
+	_, _ = requireNode(t)
+	before := snapshot(t, "/nonexistent")
+	start := time.Now()
+	// A kubelet that cannot start must be reported long before
+	// --server-start-timeout (2m by default).
+	r := startSuite(t, nil, []string{"--focus=is Ready and reports"}, "--kubelet-flags=--no-such-kubelet-flag")
+	code := r.wait(t, 3*time.Minute)
+	if code == 0 {
+		t.Fatal("a run whose kubelet cannot start exited 0")
+	}
+	if d := time.Since(start); d > 60*time.Second {
+		t.Errorf("startup failure reported after %s; the kubelet had exited at once", d)
+	}
+	out := r.out.String()
+	for _, want := range []string{"node startup failed: kubelet", "kubelet log:", "unknown flag: --no-such-kubelet-flag"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	expectClean(t, before, r.root)
 }

@@ -113,11 +113,16 @@ func run(argv []string) int {
 	return 0
 }
 
-// execute runs cmd with the terminal's stdio, forwarding SIGINT and
-// SIGTERM to it so that the suite can tear the node down.
+// execute runs cmd with the terminal's stdio in a process group of its own,
+// and forwards SIGINT and SIGTERM to that whole group exactly once each:
+// the suite's processes (ginkgo and e2e_node.test) then see one interrupt,
+// clean up and tear the node down. (A second interrupt makes Ginkgo skip
+// its cleanup, which is what a terminal and a forwarding parent would
+// deliver together if the child shared our group.)
 func execute(cmd *exec.Cmd, outDir string) error {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), "OUT_DIR="+outDir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -131,7 +136,7 @@ func execute(cmd *exec.Cmd, outDir string) error {
 		case err := <-done:
 			return err
 		case s := <-sigs:
-			_ = cmd.Process.Signal(s)
+			_ = syscall.Kill(-cmd.Process.Pid, s.(syscall.Signal))
 		}
 	}
 }
