@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -203,3 +204,15 @@ func execInPod(ctx context.Context, ns, pod, container string, command ...string
 
 // uniqueName returns base with a random suffix.
 func uniqueName(base string) string { return base + "-" + rand.String(5) }
+
+// metaGet is the empty GetOptions.
+var metaGet = metav1.GetOptions{}
+
+// metaUpdate is the empty UpdateOptions.
+var metaUpdate = metav1.UpdateOptions{}
+
+// readFile reads a file on the node (the suite runs on the node).
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

@@ -103,22 +103,20 @@ func names(dir string) []string {
 }
 
 // expectClean fails the test if anything the run created is still there.
+// Killed shims are reparented to PID 1 and linger as zombies until it reaps
+// them, so the check allows a few seconds for that before it reports.
 func expectClean(t *testing.T, before hostSnapshot, runRoot string) {
 	t.Helper()
-	after := snapshot(t, runRoot)
+	var after hostSnapshot
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		after = snapshot(t, runRoot)
+		if len(extra(before.Processes, after.Processes)) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	diff := func(what string, b, a []string) {
-		seen := map[string]bool{}
-		for _, x := range b {
-			seen[x] = true
-		}
-		var extra []string
-		for _, x := range a {
-			if !seen[x] {
-				extra = append(extra, x)
-			}
-		}
-		if len(extra) > 0 {
-			t.Errorf("leaked %s: %v", what, extra)
+		if e := extra(b, a); len(e) > 0 {
+			t.Errorf("leaked %s: %v", what, e)
 		}
 	}
 	diff("processes", before.Processes, after.Processes)
@@ -128,6 +126,21 @@ func expectClean(t *testing.T, before hostSnapshot, runRoot string) {
 	diff("mounts", before.Mounts, after.Mounts)
 	diff("run root entries", before.RunRootDir, after.RunRootDir)
 	diff("/var/log/containers entries", before.LogLinks, after.LogLinks)
+}
+
+// extra returns what is in after but not in before.
+func extra(before, after []string) []string {
+	seen := map[string]bool{}
+	for _, x := range before {
+		seen[x] = true
+	}
+	var out []string
+	for _, x := range after {
+		if !seen[x] {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // suiteRun is one run of ginkgo e2e_node.test.
@@ -273,7 +286,7 @@ func expectLogs(t *testing.T, dir string) {
 func TestIntegrationSuitePasses(t *testing.T) {
 	_, _ = requireNode(t)
 	before := snapshot(t, "/nonexistent")
-	r := startSuite(t, nil, []string{"--label-filter=NodeConformance"})
+	r := startSuite(t, nil, []string{"--label-filter=NodeConformance", "--procs=2"})
 	code := r.wait(t, 15*time.Minute)
 	if code != 0 {
 		t.Fatalf("suite exit code %d, want 0", code)
