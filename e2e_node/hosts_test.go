@@ -20,7 +20,7 @@ var _ = ginkgo.Describe("/etc/hosts and hostname", ginkgo.Label("NodeConformance
 		out := runToCompletion(ctx, ns, pod)
 		gomega.Expect(out).To(gomega.ContainSubstring("# Kubernetes-managed hosts file"))
 		gomega.Expect(out).To(gomega.MatchRegexp(`(?m)^10\.9\.9\.9\s+alias-one\s+alias-two$`))
-		gomega.Expect(out).To(gomega.MatchRegexp(`(?m)^\S+\s+` + name + `$`), "the pod's own IP and name")
+		gomega.Expect(out).To(gomega.MatchRegexp(`(?m)^\S+\s+`+name+`$`), "the pod's own IP and name")
 		gomega.Expect(out).To(gomega.ContainSubstring("hostname=" + name))
 	})
 
