@@ -145,6 +145,9 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 		NodeName:        cfg.NodeName,
 		RuntimeEndpoint: endpoint,
 		StaticPodDir:    l.StaticPodDir(),
+		PodLogsDir:      l.PodLogsDir(),
+		KubeletRootDir:  l.KubeletRootDir(),
+		CgroupRoot:      l.CgroupRoot(),
 		RunDir:          l.Dir,
 		ReportDir:       l.ReportDir,
 	}
@@ -173,6 +176,9 @@ func existingNode() (suiteInfo, error) {
 			NodeName:        st.NodeName,
 			RuntimeEndpoint: st.RuntimeEndpoint,
 			StaticPodDir:    st.Layout.StaticPodDir(),
+			PodLogsDir:      st.Layout.PodLogsDir(),
+			KubeletRootDir:  st.Layout.KubeletRootDir(),
+			CgroupRoot:      st.Layout.CgroupRoot(),
 			RunDir:          st.Layout.Dir,
 			ReportDir:       st.Layout.ReportDir,
 		}, nil

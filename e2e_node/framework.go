@@ -3,6 +3,7 @@ package e2e_node
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -216,3 +217,6 @@ func readFile(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err
 }
+
+// errNotYet is returned by polled functions whose condition does not hold yet.
+var errNotYet = errors.New("not yet")

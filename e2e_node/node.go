@@ -20,6 +20,9 @@ type suiteInfo struct {
 	NodeName        string `json:"nodeName"`
 	RuntimeEndpoint string `json:"runtimeEndpoint"`
 	StaticPodDir    string `json:"staticPodDir,omitempty"`
+	PodLogsDir      string `json:"podLogsDir,omitempty"`
+	KubeletRootDir  string `json:"kubeletRootDir,omitempty"`
+	CgroupRoot      string `json:"cgroupRoot,omitempty"`
 	RunDir          string `json:"runDir,omitempty"`
 	ReportDir       string `json:"reportDir"`
 }
