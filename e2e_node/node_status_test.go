@@ -6,8 +6,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
-	v1 "k8s.io/api/core/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	v1 "k8s.io/api/core/v1"
 )
 
 var _ = ginkgo.Describe("Node lease and pod conditions", ginkgo.Label("NodeConformance"), func() {
