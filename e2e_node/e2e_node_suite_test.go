@@ -40,6 +40,8 @@ func TestMain(m *testing.M) {
 		err = runKubeletMode(cfg)
 	case cfg.Teardown != "":
 		err = runTeardown(cfg)
+	case cfg.ListTests || cfg.ListLabels:
+		err = listCatalogue(os.Stdout, cfg.ListLabels)
 	default:
 		if err := cfg.Preflight(context.Background()); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e_node.test: cannot start:\n%v\n", err)

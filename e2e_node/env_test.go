@@ -19,6 +19,13 @@ func podLogs(ctx context.Context, ns, name, container string, previous bool) str
 	return string(b)
 }
 
+// awaitLogs polls the logs of a container until the returned assertion's
+// matcher holds, for up to timeout.
+func awaitLogs(ctx context.Context, ns, name, container string, timeout time.Duration) gomega.AsyncAssertion {
+	return gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, container, false) }).
+		WithTimeout(timeout).WithPolling(500 * time.Millisecond)
+}
+
 // runToCompletion creates pod, waits for Succeeded and returns its logs.
 func runToCompletion(ctx context.Context, ns string, pod *v1.Pod) string {
 	ginkgo.GinkgoHelper()
@@ -83,15 +90,13 @@ var _ = ginkgo.Describe("Downward API", ginkgo.Label("NodeConformance"), func() 
 		pod.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{{Name: "info", MountPath: "/info"}}
 		createPod(ctx, ns, pod)
 		awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "main", false) }).
-			WithTimeout(time.Minute).Should(gomega.ContainSubstring(`stage="one"`))
+		awaitLogs(ctx, ns, name, "main", time.Minute).Should(gomega.ContainSubstring(`stage="one"`))
 
 		p, err := env.client.CoreV1().Pods(ns).Get(ctx, name, metaGet)
 		gomega.Expect(err).NotTo(gomega.HaveOccurred())
 		p.Labels["stage"] = "two"
 		_, err = env.client.CoreV1().Pods(ns).Update(ctx, p, metaUpdate)
 		gomega.Expect(err).NotTo(gomega.HaveOccurred())
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "main", false) }).
-			WithTimeout(3*time.Minute).Should(gomega.ContainSubstring(`stage="two"`), "the kubelet must refresh the downward API volume after a label change")
+		awaitLogs(ctx, ns, name, "main", 3*time.Minute).Should(gomega.ContainSubstring(`stage="two"`), "the kubelet must refresh the downward API volume after a label change")
 	})
 })

@@ -31,7 +31,6 @@ var _ = ginkgo.Describe("Ephemeral containers", ginkgo.Label("NodeConformance"),
 		awaitPod(ctx, ns, name, 2*time.Minute, "running its ephemeral container", func(p *v1.Pod) bool {
 			return len(p.Status.EphemeralContainerStatuses) == 1 && p.Status.EphemeralContainerStatuses[0].State.Running != nil
 		})
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "debugger", false) }).
-			WithTimeout(30 * time.Second).Should(gomega.Equal("target-pid-1\n"))
+		awaitLogs(ctx, ns, name, "debugger", 30*time.Second).Should(gomega.Equal("target-pid-1\n"))
 	})
 })

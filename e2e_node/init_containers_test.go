@@ -65,7 +65,6 @@ var _ = ginkgo.Describe("Init containers", ginkgo.Label("NodeConformance"), func
 				len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
 		})
 		gomega.Expect(p.Status.InitContainerStatuses[0].RestartCount).To(gomega.BeZero())
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "main", false) }).
-			WithTimeout(time.Minute).Should(gomega.Equal("saw sidecar\n"))
+		awaitLogs(ctx, ns, name, "main", time.Minute).Should(gomega.Equal("saw sidecar\n"))
 	})
 })

@@ -49,8 +49,7 @@ var _ = ginkgo.Describe("Container logs", ginkgo.Label("NodeConformance"), func(
 		awaitPod(ctx, ns, name, 2*time.Minute, "running again after one restart", func(p *v1.Pod) bool {
 			return restartCount(p) == 1 && p.Status.ContainerStatuses[0].State.Running != nil
 		})
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "main", false) }).
-			WithTimeout(30 * time.Second).Should(gomega.Equal("second run\n"))
+		awaitLogs(ctx, ns, name, "main", 30*time.Second).Should(gomega.Equal("second run\n"))
 		gomega.Expect(podLogs(ctx, ns, name, "main", true)).To(gomega.Equal("first run\n"))
 	})
 })

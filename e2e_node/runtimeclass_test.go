@@ -14,6 +14,16 @@ import (
 	"k8s.io/utils/ptr"
 )
 
+// createRuntimeClass creates rc (cluster-scoped) and deletes it after the spec.
+func createRuntimeClass(ctx context.Context, rc *nodev1.RuntimeClass) {
+	ginkgo.GinkgoHelper()
+	_, err := env.client.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{})
+	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "create RuntimeClass %s", rc.Name)
+	ginkgo.DeferCleanup(func(ctx context.Context) {
+		_ = env.client.NodeV1().RuntimeClasses().Delete(ctx, rc.Name, metav1.DeleteOptions{})
+	})
+}
+
 var _ = ginkgo.Describe("RuntimeClass and pod overhead", ginkgo.Label("NodeConformance"), func() {
 	ginkgo.It("runs a pod with a RuntimeClass for the runc handler and counts its overhead in the pod cgroup", func(ctx context.Context) {
 		rc := &nodev1.RuntimeClass{
@@ -21,11 +31,7 @@ var _ = ginkgo.Describe("RuntimeClass and pod overhead", ginkgo.Label("NodeConfo
 			Handler:    "runc",
 			Overhead:   &nodev1.Overhead{PodFixed: v1.ResourceList{v1.ResourceMemory: resource.MustParse("16Mi"), v1.ResourceCPU: resource.MustParse("10m")}},
 		}
-		_, err := env.client.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{})
-		gomega.Expect(err).NotTo(gomega.HaveOccurred())
-		ginkgo.DeferCleanup(func(ctx context.Context) {
-			_ = env.client.NodeV1().RuntimeClasses().Delete(ctx, rc.Name, metav1.DeleteOptions{})
-		})
+		createRuntimeClass(ctx, rc)
 		ns := createNamespace(ctx, "runtimeclass")
 		name := uniqueName("rc")
 		pod := busyboxPod(name, "sleep", "3600")
@@ -42,11 +48,7 @@ var _ = ginkgo.Describe("RuntimeClass and pod overhead", ginkgo.Label("NodeConfo
 
 	ginkgo.It("fails a pod whose RuntimeClass names a handler the runtime does not have", func(ctx context.Context) {
 		rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "e2e-missing-" + rand.String(5)}, Handler: "no-such-handler"}
-		_, err := env.client.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{})
-		gomega.Expect(err).NotTo(gomega.HaveOccurred())
-		ginkgo.DeferCleanup(func(ctx context.Context) {
-			_ = env.client.NodeV1().RuntimeClasses().Delete(ctx, rc.Name, metav1.DeleteOptions{})
-		})
+		createRuntimeClass(ctx, rc)
 		ns := createNamespace(ctx, "runtimeclass")
 		name := uniqueName("badrc")
 		pod := busyboxPod(name, "sleep", "3600")

@@ -43,13 +43,11 @@ var _ = ginkgo.Describe("ConfigMap, Secret and projected volumes", ginkgo.Label(
 		mountVolume(pod, v1.Volume{Name: "cm", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{LocalObjectReference: v1.LocalObjectReference{Name: cm.Name}}}}, "/cm")
 		createPod(ctx, ns, pod)
 		awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "main", false) }).
-			WithTimeout(time.Minute).Should(gomega.ContainSubstring("value=v1"))
+		awaitLogs(ctx, ns, name, "main", time.Minute).Should(gomega.ContainSubstring("value=v1"))
 		cm.Data["value"] = "v2"
 		_, err = env.client.CoreV1().ConfigMaps(ns).Update(ctx, cm, metaUpdate)
 		gomega.Expect(err).NotTo(gomega.HaveOccurred())
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "main", false) }).
-			WithTimeout(3*time.Minute).Should(gomega.ContainSubstring("value=v2"), "the kubelet must update a mounted ConfigMap")
+		awaitLogs(ctx, ns, name, "main", 3*time.Minute).Should(gomega.ContainSubstring("value=v2"), "the kubelet must update a mounted ConfigMap")
 	})
 
 	ginkgo.It("projects a ConfigMap, a Secret and the downward API into one directory", func(ctx context.Context) {
@@ -82,8 +80,7 @@ var _ = ginkgo.Describe("emptyDir and hostPath volumes", ginkgo.Label("NodeConfo
 		pod.Spec.Containers = append(pod.Spec.Containers, reader)
 		createPod(ctx, ns, pod)
 		awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)
-		gomega.Eventually(ctx, func(ctx context.Context) string { return podLogs(ctx, ns, name, "reader", false) }).
-			WithTimeout(time.Minute).Should(gomega.Equal("from-writer\n"))
+		awaitLogs(ctx, ns, name, "reader", time.Minute).Should(gomega.Equal("from-writer\n"))
 	})
 
 	ginkgo.It("backs a Memory emptyDir with tmpfs and a disk emptyDir with no tmpfs", func(ctx context.Context) {

@@ -51,6 +51,10 @@ type Config struct {
 	RunKubeletMode bool
 	// Teardown is a run directory to tear down; then the binary exits.
 	Teardown string
+	// ListTests prints every spec with its labels and exits.
+	ListTests bool
+	// ListLabels prints every label the specs use and exits.
+	ListLabels bool
 	// ServerStartTimeout bounds the wait for each of the control plane and
 	// Node Ready. Default 2m.
 	ServerStartTimeout time.Duration
@@ -126,6 +130,8 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.RunServicesMode, "run-services-mode", c.RunServicesMode, "serve etcd, kube-apiserver and the namespace controller until signalled")
 	fs.BoolVar(&c.RunKubeletMode, "run-kubelet-mode", c.RunKubeletMode, "run the kubelet until signalled")
 	fs.StringVar(&c.Teardown, "teardown", c.Teardown, "tear down the node of this run directory (left by --stop-services=false) and exit")
+	fs.BoolVar(&c.ListTests, "list-tests", c.ListTests, "print every spec with its labels and exit")
+	fs.BoolVar(&c.ListLabels, "list-labels", c.ListLabels, "print every label the specs use and exit")
 	fs.DurationVar(&c.ServerStartTimeout, "server-start-timeout", c.ServerStartTimeout, "how long to wait for the control plane and for the Node to be Ready")
 	fs.StringVar(&c.FeatureGates, "feature-gates", c.FeatureGates, "feature gates for kube-apiserver and the kubelet, A=true,B=false")
 	fs.BoolVar(&c.PrepullImages, "prepull-images", c.PrepullImages, "make sure every image the suite uses is in the runtime before the specs")
