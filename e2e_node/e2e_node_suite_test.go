@@ -28,6 +28,10 @@ func TestMain(m *testing.M) {
 	klog.InitFlags(flag.CommandLine)
 	cfg.AddFlags(flag.CommandLine)
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "e2e_node.test: unexpected argument %q: every setting is a --flag (ginkgo's own flags go to ginkgo, before e2e_node.test)\n", flag.Arg(0))
+		os.Exit(ExitUsage)
+	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: %v\n", err)
 		os.Exit(ExitUsage)
@@ -125,6 +129,15 @@ var _ = ginkgo.ReportAfterSuite("junit", func(r ginkgo.Report) {
 func setUpNode(ctx context.Context) (suiteInfo, error) {
 	if !cfg.StartServices {
 		return existingNode()
+	}
+	if cfg.CleanupStale {
+		cleaned, err := services.CleanStaleRuns(klog.Background().WithName("stale"), cfg.RunRoot)
+		for _, d := range cleaned {
+			fmt.Fprintf(os.Stdout, "cleaned up %s, left by a run whose harness was killed\n", d)
+		}
+		if err != nil {
+			return suiteInfo{}, fmt.Errorf("clean up runs left by killed harnesses under --run-root=%s (or pass --cleanup-stale=false): %w", cfg.RunRoot, err)
+		}
 	}
 	l := cfg.NewLayout(time.Now())
 	harness.layout = l

@@ -15,8 +15,12 @@ var _ = ginkgo.Describe("Node lease and pod conditions", ginkgo.Label("NodeConfo
 		get := func(ctx context.Context) (*coordinationv1.Lease, error) {
 			return env.client.CoordinationV1().Leases(v1.NamespaceNodeLease).Get(ctx, env.info.NodeName, metaGet)
 		}
-		first, err := get(ctx)
-		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "the kubelet must hold a Lease named after its node")
+		// The Node can be Ready a moment before the kubelet makes its Lease.
+		var first *coordinationv1.Lease
+		gomega.Eventually(ctx, func(ctx context.Context) (err error) {
+			first, err = get(ctx)
+			return err
+		}).WithTimeout(30*time.Second).Should(gomega.Succeed(), "the kubelet must hold a Lease named after its node")
 		gomega.Expect(*first.Spec.HolderIdentity).To(gomega.Equal(env.info.NodeName))
 		gomega.Expect(first.Spec.RenewTime).NotTo(gomega.BeNil())
 		// The kubelet renews every quarter of the 40s lease duration.

@@ -17,6 +17,7 @@ func TestContainerdTOML(t *testing.T) {
 		`sandbox_image = "node-e2e.local/pause:1.0"`,
 		`restrict_oom_score_adj = true`,
 		`SystemdCgroup = false`,
+		`Root = "/r/containerd/runc"`,
 		`conf_dir = "/r/cni/net.d"`,
 		`bin_dir = "/usr/lib/cni"`,
 	} {

@@ -80,6 +80,14 @@ type NodeState struct {
 	KubeletUnit     string     `json:"kubeletUnit,omitempty"`
 	CgroupDirs      []string   `json:"cgroupDirs,omitempty"`
 	Bridge          string     `json:"bridge,omitempty"`
+	// HarnessPid is the default-mode process that owns the run; a run whose
+	// harness is gone (and that is not Kept) is stale.
+	HarnessPid int `json:"harnessPid"`
+	// Kept marks a run left running on purpose by --stop-services=false.
+	Kept bool `json:"kept,omitempty"`
+	// CreatedHostPaths are the HostPaths that did not exist before the
+	// run: teardown removes them once they hold only leftovers.
+	CreatedHostPaths []string `json:"createdHostPaths,omitempty"`
 }
 
 // NewNode returns a Node for cfg; Start brings it up.
@@ -128,7 +136,8 @@ func (e *StartupError) Unwrap() error { return e.Err }
 // step fails, Start tears down what it had started before returning.
 func (n *Node) Start(ctx context.Context) (err error) {
 	l := n.cfg.Layout
-	n.state = NodeState{Layout: l, NodeName: n.cfg.NodeName, Started: time.Now(), KubeletUnit: n.cfg.KubeletUnit}
+	n.state = NodeState{Layout: l, NodeName: n.cfg.NodeName, Started: time.Now(), KubeletUnit: n.cfg.KubeletUnit, CreatedHostPaths: MissingPaths(HostPaths),
+		HarnessPid: os.Getpid(), Kept: n.cfg.Keep}
 	defer func() {
 		if err != nil {
 			n.log.Error(err, "startup failed; tearing down")

@@ -43,11 +43,18 @@ func TeardownFromState(runDir string) error {
 		return fmt.Errorf("teardown %s: its node.json describes %s", runDir, st.Layout.Dir)
 	}
 	var phases []run.Phase
-	return teardown(klog.Background().WithName("teardown"), st, stoppers{
+	s := stoppers{
 		kubelet:    pidStopper{name: "kubelet mode", pid: st.KubeletModePid, mark: runDir},
 		containerd: pidStopper{name: "containerd", pid: st.ContainerdPid, mark: runDir},
 		services:   pidStopper{name: "services", pid: st.ServicesPid, mark: runDir},
-	}, &phases)
+	}
+	// A killed run's containerd may be gone with its pods still running:
+	// bring it back so that they can be removed through CRI.
+	revived, err := reviveContainerd(context.Background(), st)
+	if revived != nil {
+		s.containerd = revived
+	}
+	return errors.Join(err, teardown(klog.Background().WithName("teardown"), st, s, &phases))
 }
 
 type stopper interface{ Stop() error }
@@ -143,6 +150,15 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 	}
 	if l.Dir != "" {
 		step("remove container log links", func() error { return RemoveContainerLogLinks("/var/log/containers", l.PodLogsDir()) })
+	}
+	if len(st.CreatedHostPaths) > 0 {
+		step("remove host directories the run created", func() error {
+			var errs []error
+			for _, p := range st.CreatedHostPaths {
+				errs = append(errs, RemoveIfOnlyLeftovers(p))
+			}
+			return errors.Join(errs...)
+		})
 	}
 	if s.services != nil {
 		step("stop services", s.services.Stop)

@@ -51,6 +51,9 @@ type Config struct {
 	RunKubeletMode bool
 	// Teardown is a run directory to tear down; then the binary exits.
 	Teardown string
+	// CleanupStale tears down, before a new run, the runs under RunRoot
+	// whose harness was killed. Default true.
+	CleanupStale bool
 	// ListTests prints every spec with its labels and exits.
 	ListTests bool
 	// ListLabels prints every label the specs use and exits.
@@ -103,6 +106,7 @@ func NewConfig() *Config {
 		StopServices:             true,
 		ServerStartTimeout:       2 * time.Minute,
 		PrepullImages:            true,
+		CleanupStale:             true,
 		KubeletLauncher:          "auto",
 		CgroupDriver:             "cgroupfs",
 		RunRoot:                  filepath.Join(os.TempDir(), "node-e2e"),
@@ -130,6 +134,7 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.RunServicesMode, "run-services-mode", c.RunServicesMode, "serve etcd, kube-apiserver and the namespace controller until signalled")
 	fs.BoolVar(&c.RunKubeletMode, "run-kubelet-mode", c.RunKubeletMode, "run the kubelet until signalled")
 	fs.StringVar(&c.Teardown, "teardown", c.Teardown, "tear down the node of this run directory (left by --stop-services=false) and exit")
+	fs.BoolVar(&c.CleanupStale, "cleanup-stale", c.CleanupStale, "before starting, tear down runs under --run-root whose harness was killed (their node.json says what they created)")
 	fs.BoolVar(&c.ListTests, "list-tests", c.ListTests, "print every spec with its labels and exit")
 	fs.BoolVar(&c.ListLabels, "list-labels", c.ListLabels, "print every label the specs use and exit")
 	fs.DurationVar(&c.ServerStartTimeout, "server-start-timeout", c.ServerStartTimeout, "how long to wait for the control plane and for the Node to be Ready")

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/node-e2e/harness/services"
 )
 
 // The integration tests drive the real suite: e2e_node.test brings up etcd,
@@ -59,6 +61,7 @@ type hostSnapshot struct {
 	Mounts     []string // mount points under the run root
 	RunRootDir []string // entries left in the run root
 	LogLinks   []string // /var/log/containers entries
+	HostDirs   []string // which of services.HostPaths exist
 }
 
 func snapshot(t *testing.T, runRoot string) hostSnapshot {
@@ -89,6 +92,11 @@ func snapshot(t *testing.T, runRoot string) hostSnapshot {
 	}
 	s.RunRootDir = names(runRoot)
 	s.LogLinks = names("/var/log/containers")
+	for _, p := range services.HostPaths {
+		if _, err := os.Lstat(p); err == nil {
+			s.HostDirs = append(s.HostDirs, p)
+		}
+	}
 	return s
 }
 
@@ -126,6 +134,7 @@ func expectClean(t *testing.T, before hostSnapshot, runRoot string) {
 	diff("mounts", before.Mounts, after.Mounts)
 	diff("run root entries", before.RunRootDir, after.RunRootDir)
 	diff("/var/log/containers entries", before.LogLinks, after.LogLinks)
+	diff("host directories", before.HostDirs, after.HostDirs)
 }
 
 // extra returns what is in after but not in before.
@@ -168,15 +177,29 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func startSuite(t *testing.T, env, ginkgoArgs []string, testArgs ...string) *suiteRun {
+// shortRunRoot makes a run root whose path is short enough for containerd's
+// unix sockets (104 bytes).
+func shortRunRoot(t *testing.T) string {
 	t.Helper()
-	ginkgo, suite := requireNode(t)
-	// Unix socket paths are short (104 bytes): keep the run root short.
 	root, err := os.MkdirTemp("/tmp", "ne2e-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(root) })
+	// Only an empty root is removed: whatever a run left in it stays for
+	// the leak check to report, and is never deleted through a mount.
+	t.Cleanup(func() { os.Remove(root) })
+	return root
+}
+
+func startSuite(t *testing.T, env, ginkgoArgs []string, testArgs ...string) *suiteRun {
+	t.Helper()
+	return startSuiteIn(t, shortRunRoot(t), env, ginkgoArgs, testArgs...)
+}
+
+// startSuiteIn starts ginkgo e2e_node.test with its runs under root.
+func startSuiteIn(t *testing.T, root string, env, ginkgoArgs []string, testArgs ...string) *suiteRun {
+	t.Helper()
+	ginkgo, suite := requireNode(t)
 	r := &suiteRun{out: &lockedBuffer{}, report: t.TempDir(), root: root}
 	args := append([]string{"--no-color", "-v"}, ginkgoArgs...)
 	args = append(args, suite, "--", "--report-dir="+r.report, "--run-root="+r.root)
@@ -198,6 +221,21 @@ func startSuite(t *testing.T, env, ginkgoArgs []string, testArgs ...string) *sui
 		}
 	})
 	return r
+}
+
+// awaitNodeReady waits until the run says its node is Ready.
+func (r *suiteRun) awaitNodeReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for !strings.Contains(r.out.String(), " is Ready\n") {
+		if time.Now().After(deadline) {
+			t.Fatal("node never came up")
+		}
+		if syscall.Kill(r.cmd.Process.Pid, 0) != nil || strings.Contains(r.out.String(), "startup failed") {
+			t.Fatal("suite ended or failed before the node came up")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // wait waits for the run to end and returns its exit code.
@@ -286,7 +324,7 @@ func expectLogs(t *testing.T, dir string) {
 func TestIntegrationSuitePasses(t *testing.T) {
 	_, _ = requireNode(t)
 	before := snapshot(t, "/nonexistent")
-	r := startSuite(t, nil, []string{"--label-filter=NodeConformance", "--procs=2"})
+	r := startSuite(t, nil, []string{"--procs=2"})
 	code := r.wait(t, 15*time.Minute)
 	if code != 0 {
 		t.Fatalf("suite exit code %d, want 0", code)
@@ -299,6 +337,10 @@ func TestIntegrationSuitePasses(t *testing.T) {
 		"runs a long-running pod and executes commands in it through the API",
 		"removes the pod's containers and sandbox from the runtime when the pod is deleted",
 		"get a mirror pod in the API while their manifest is in the static pod directory",
+		"serves the API server on loopback only and refuses wrong and missing tokens",
+		"runs a kubelet that refuses anonymous requests and has no read-only port",
+		"keeps the run directory 0700 and every credential file 0600",
+		"never writes the admin token into a log or report",
 	} {
 		found := false
 		for _, p := range passed {
@@ -346,16 +388,7 @@ func TestIntegrationInterruptCleansUp(t *testing.T) {
 	before := snapshot(t, "/nonexistent")
 	r := startSuite(t, nil, []string{"--focus=long-running pod"})
 	// Interrupt once the node is up and the spec is running.
-	deadline := time.Now().Add(5 * time.Minute)
-	for !strings.Contains(r.out.String(), " is Ready\n") {
-		if time.Now().After(deadline) {
-			t.Fatal("node never came up")
-		}
-		if syscall.Kill(r.cmd.Process.Pid, 0) != nil || strings.Contains(r.out.String(), "startup failed") {
-			t.Fatal("suite ended or failed before the node came up")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	r.awaitNodeReady(t)
 	time.Sleep(2 * time.Second)
 	// Ctrl-C: the terminal signals the whole foreground process group.
 	if err := syscall.Kill(-r.cmd.Process.Pid, syscall.SIGINT); err != nil {
@@ -375,6 +408,10 @@ func TestIntegrationBadInput(t *testing.T) {
 	dir := t.TempDir()
 	invalidConfig := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(invalidConfig, []byte("kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nmaxPodz: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wrongKind := filepath.Join(dir, "pod.yaml")
+	if err := os.WriteFile(wrongKind, []byte("kind: Pod\napiVersion: v1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", ":10250")
@@ -398,9 +435,29 @@ func TestIntegrationBadInput(t *testing.T) {
 		{"not root", nil, 65534, []string{"must run as root"}},
 		{"bad launcher", []string{"--kubelet-launcher=init"}, 0, []string{"--kubelet-launcher", "auto, direct or systemd"}},
 		{"bad timeout", []string{"--server-start-timeout=-1s"}, 0, []string{"--server-start-timeout"}},
+		{"malformed timeout", []string{"--server-start-timeout=soon"}, 0, []string{"server-start-timeout", "soon"}},
+		{"unwritable report dir", []string{"--report-dir=/proc/no-such/report"}, 0, []string{"--report-dir=/proc/no-such/report", "writable"}},
+		{"relative run root", []string{"--run-root=relative/runs"}, 0, []string{"--run-root", "absolute path"}},
+		{"run root too long", []string{"--run-root=/" + strings.Repeat("r", 90)}, 0, []string{"--run-root", "too long", "shorter"}},
+		{"malformed feature gates", []string{"--feature-gates=Foo=maybe"}, 0, []string{"--feature-gates", "true or false"}},
+		{"bad cgroup driver", []string{"--cgroup-driver=cgroup2"}, 0, []string{"--cgroup-driver", "cgroupfs or systemd"}},
+		{"upper-case node name", []string{"--node-name=MyNode"}, 0, []string{"--node-name", "lowercase"}},
+		{"tcp runtime endpoint", []string{"--container-runtime-endpoint=tcp://127.0.0.1:1"}, 0, []string{"--container-runtime-endpoint", "unix://"}},
+		{"two modes", []string{"--run-services-mode", "--run-kubelet-mode"}, 0, []string{"exclusive"}},
+		{"nothing to test", []string{"--start-services=false"}, 0, []string{"--start-services=false", "--run-dir"}},
+		{"wrong kind of kubelet config", []string{"--kubelet-config-file=" + wrongKind}, 0, []string{"--kubelet-config-file", "kind Pod"}},
+		{"pause missing", []string{"--pause-path=/nonexistent/pause"}, 0, []string{"--pause-path", "/nonexistent/pause"}},
+		{"busybox missing", []string{"--busybox-path=/nonexistent/busybox"}, 0, []string{"--busybox-path", "busybox-static"}},
+		{"teardown of a non-run directory", []string{"--teardown=" + dir}, 0, []string{"teardown", "is this a run directory"}},
+		{"services mode without run dir", []string{"--run-services-mode"}, 0, []string{"--run-services-mode needs --run-dir"}},
+		{"systemd launcher without systemd", []string{"--kubelet-launcher=systemd"}, 0, []string{"--kubelet-launcher=systemd", "did not boot with systemd"}},
+		{"stray argument", []string{"--node-name", "a", "b"}, 0, []string{"unexpected argument"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.name == "systemd launcher without systemd" && services.BootedWithSystemd("/") {
+				t.Skip("this host runs systemd")
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, suite, append(append([]string{}, base...), c.args...)...)
@@ -449,4 +506,31 @@ func TestIntegrationStartupFailureNamesComponentAndLogTail(t *testing.T) {
 		}
 	}
 	expectClean(t, before, r.root)
+}
+
+func TestIntegrationKilledRunIsCleanedUpByTheNext(t *testing.T) {
+	_, _ = requireNode(t)
+	before := snapshot(t, "/nonexistent")
+	root := shortRunRoot(t)
+	killed := startSuiteIn(t, root, nil, []string{"--focus=long-running pod"})
+	killed.awaitNodeReady(t)
+	time.Sleep(4 * time.Second) // the spec's pod is being created or running
+	// SIGKILL: no cleanup of any kind runs in the harness.
+	if err := syscall.Kill(-killed.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if code := killed.wait(t, time.Minute); code == 0 {
+		t.Fatal("a killed run exited 0")
+	}
+	if len(names(root)) == 0 {
+		t.Fatal("the killed run left no run directory: nothing to test")
+	}
+	next := startSuiteIn(t, root, nil, []string{"--focus=is Ready and reports"})
+	if code := next.wait(t, 10*time.Minute); code != 0 {
+		t.Fatalf("the run after a killed one exited %d", code)
+	}
+	if !strings.Contains(next.out.String(), "left by a run whose harness was killed") {
+		t.Error("the next run did not say it cleaned up the killed run")
+	}
+	expectClean(t, before, root)
 }
