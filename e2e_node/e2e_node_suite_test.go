@@ -52,7 +52,9 @@ func TestMain(m *testing.M) {
 			os.Exit(ExitUsage)
 		}
 		code := m.Run()
-		if code == ExitOK && harness.failed {
+		if harness.failed {
+			// The node could not be brought up or torn down: that is the
+			// harness failing, not a spec.
 			code = ExitHarness
 		}
 		os.Exit(code)
