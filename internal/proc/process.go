@@ -2,7 +2,6 @@ package proc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -152,16 +151,6 @@ func (p *Process) Exited() bool {
 	default:
 		return false
 	}
-}
-
-// Signal sends sig to the process (not its group).
-func (p *Process) Signal(sig os.Signal) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return errors.New(p.Name + ": not started")
-	}
-	return p.cmd.Process.Signal(sig)
 }
 
 // Stop sends SIGTERM to the process, waits up to StopTimeout for it to exit,
