@@ -8,8 +8,6 @@ import (
 	"github.com/onsi/gomega"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/node-e2e/harness/images"
 )
 
 var _ = ginkgo.Describe("Ephemeral containers", ginkgo.Label("NodeConformance"), func() {
@@ -18,13 +16,11 @@ var _ = ginkgo.Describe("Ephemeral containers", ginkgo.Label("NodeConformance"),
 		name := uniqueName("target")
 		createPod(ctx, ns, busyboxPod(name, "sh", "-c", "echo target-pid-1 > /tmp/who; sleep 3600"))
 		p := awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)
+		// With the target's process namespace, /proc/1/root is its filesystem.
+		debugger := busyboxContainer("debugger", "sh", "-c", "cat /proc/1/root/tmp/who; sleep 3600")
 		p.Spec.EphemeralContainers = append(p.Spec.EphemeralContainers, v1.EphemeralContainer{
-			TargetContainerName: "main",
-			EphemeralContainerCommon: v1.EphemeralContainerCommon{
-				Name: "debugger", Image: suiteImage(images.BusyboxImage), ImagePullPolicy: v1.PullIfNotPresent,
-				// With the target's process namespace, /proc/1/root is its filesystem.
-				Command: []string{"sh", "-c", "cat /proc/1/root/tmp/who; sleep 3600"},
-			},
+			TargetContainerName:      "main",
+			EphemeralContainerCommon: v1.EphemeralContainerCommon(debugger),
 		})
 		_, err := env.client.CoreV1().Pods(ns).UpdateEphemeralContainers(ctx, name, p, metav1.UpdateOptions{})
 		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "add an ephemeral container")

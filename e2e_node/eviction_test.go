@@ -15,7 +15,7 @@ var _ = ginkgo.Describe("Local storage eviction", ginkgo.Label("NodeConformance"
 		ns := createNamespace(ctx, "evict")
 		name := uniqueName("hog")
 		pod := busyboxPod(name, "sh", "-c", "dd if=/dev/zero of=/scratch/fill bs=1M count=40 2>/dev/null; sleep 3600")
-		mountVolume(pod, v1.Volume{Name: "scratch", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}, "/scratch")
+		mountVolume(pod, emptyDir("scratch"), "/scratch")
 		pod.Spec.Containers[0].Resources = resources(nil, v1.ResourceList{v1.ResourceEphemeralStorage: resource.MustParse("10Mi")})
 		createPod(ctx, ns, pod)
 		p := awaitPodPhase(ctx, ns, name, v1.PodFailed, 3*time.Minute)

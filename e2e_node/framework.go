@@ -117,7 +117,14 @@ func createNamespace(ctx context.Context, base string) string {
 	return name
 }
 
-// busyboxPod is a pod on the node running command in the busybox image.
+// busyboxContainer is a container named name running command in the
+// busybox image.
+func busyboxContainer(name string, command ...string) v1.Container {
+	return v1.Container{Name: name, Image: suiteImage(images.BusyboxImage), ImagePullPolicy: v1.PullIfNotPresent, Command: command}
+}
+
+// busyboxPod is a pod on the node whose container "main" runs command in
+// the busybox image.
 func busyboxPod(name string, command ...string) *v1.Pod {
 	return &v1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
@@ -126,14 +133,14 @@ func busyboxPod(name string, command ...string) *v1.Pod {
 			NodeName:                      env.info.NodeName,
 			RestartPolicy:                 v1.RestartPolicyNever,
 			TerminationGracePeriodSeconds: ptr.To[int64](1),
-			Containers: []v1.Container{{
-				Name:            "main",
-				Image:           suiteImage(images.BusyboxImage),
-				ImagePullPolicy: v1.PullIfNotPresent,
-				Command:         command,
-			}},
+			Containers:                    []v1.Container{busyboxContainer("main", command...)},
 		},
 	}
+}
+
+// emptyDir is a disk-backed emptyDir volume named name.
+func emptyDir(name string) v1.Volume {
+	return v1.Volume{Name: name, VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}
 }
 
 // createPod creates pod in ns.

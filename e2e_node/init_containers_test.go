@@ -18,13 +18,12 @@ var _ = ginkgo.Describe("Init containers", ginkgo.Label("NodeConformance"), func
 	ginkgo.It("run in order, each to completion, before the app container", func(ctx context.Context) {
 		name := uniqueName("ordered")
 		pod := busyboxPod(name, "sh", "-c", "cat /work/log")
-		mountVolume(pod, v1.Volume{Name: "work", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}, "/work")
+		mountVolume(pod, emptyDir("work"), "/work")
 		mount := pod.Spec.Containers[0].VolumeMounts
 		for _, n := range []string{"first", "second"} {
-			pod.Spec.InitContainers = append(pod.Spec.InitContainers, v1.Container{
-				Name: n, Image: pod.Spec.Containers[0].Image, ImagePullPolicy: v1.PullIfNotPresent,
-				Command: []string{"sh", "-c", "echo " + n + " >> /work/log"}, VolumeMounts: mount,
-			})
+			init := busyboxContainer(n, "sh", "-c", "echo "+n+" >> /work/log")
+			init.VolumeMounts = mount
+			pod.Spec.InitContainers = append(pod.Spec.InitContainers, init)
 		}
 		out := runToCompletion(ctx, ns, pod)
 		gomega.Expect(strings.Fields(out)).To(gomega.Equal([]string{"first", "second"}))
@@ -39,7 +38,7 @@ var _ = ginkgo.Describe("Init containers", ginkgo.Label("NodeConformance"), func
 	ginkgo.It("keep the app container from starting while one fails under restartPolicy Never", func(ctx context.Context) {
 		name := uniqueName("initfail")
 		pod := busyboxPod(name, "sh", "-c", "echo app ran")
-		pod.Spec.InitContainers = []v1.Container{{Name: "broken", Image: pod.Spec.Containers[0].Image, ImagePullPolicy: v1.PullIfNotPresent, Command: []string{"sh", "-c", "exit 5"}}}
+		pod.Spec.InitContainers = []v1.Container{busyboxContainer("broken", "sh", "-c", "exit 5")}
 		createPod(ctx, ns, pod)
 		p := awaitPodPhase(ctx, ns, name, v1.PodFailed, 2*time.Minute)
 		gomega.Expect(p.Status.InitContainerStatuses[0].State.Terminated.ExitCode).To(gomega.Equal(int32(5)))
@@ -51,13 +50,11 @@ var _ = ginkgo.Describe("Init containers", ginkgo.Label("NodeConformance"), func
 	ginkgo.It("start a restartable sidecar that keeps running beside the app container", func(ctx context.Context) {
 		name := uniqueName("sidecar")
 		pod := busyboxPod(name, "sh", "-c", "until [ -e /shared/sidecar-up ]; do sleep 0.2; done; echo saw sidecar; sleep 3600")
-		mountVolume(pod, v1.Volume{Name: "shared", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}, "/shared")
-		pod.Spec.InitContainers = []v1.Container{{
-			Name: "sidecar", Image: pod.Spec.Containers[0].Image, ImagePullPolicy: v1.PullIfNotPresent,
-			RestartPolicy: ptr.To(v1.ContainerRestartPolicyAlways),
-			Command:       []string{"sh", "-c", "touch /shared/sidecar-up; sleep 3600"},
-			VolumeMounts:  pod.Spec.Containers[0].VolumeMounts,
-		}}
+		mountVolume(pod, emptyDir("shared"), "/shared")
+		sidecar := busyboxContainer("sidecar", "sh", "-c", "touch /shared/sidecar-up; sleep 3600")
+		sidecar.RestartPolicy = ptr.To(v1.ContainerRestartPolicyAlways)
+		sidecar.VolumeMounts = pod.Spec.Containers[0].VolumeMounts
+		pod.Spec.InitContainers = []v1.Container{sidecar}
 		createPod(ctx, ns, pod)
 		p := awaitPod(ctx, ns, name, 2*time.Minute, "Running with both containers started", func(p *v1.Pod) bool {
 			return p.Status.Phase == v1.PodRunning && len(p.Status.InitContainerStatuses) == 1 &&

@@ -44,7 +44,7 @@ var _ = ginkgo.Describe("Container logs", ginkgo.Label("NodeConformance"), func(
 		name := uniqueName("previous")
 		pod := busyboxPod(name, "sh", "-c", "if [ -e /state/ran ]; then echo second run; sleep 3600; fi; touch /state/ran; echo first run; exit 1")
 		pod.Spec.RestartPolicy = v1.RestartPolicyOnFailure
-		mountVolume(pod, v1.Volume{Name: "state", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}, "/state")
+		mountVolume(pod, emptyDir("state"), "/state")
 		createPod(ctx, ns, pod)
 		awaitPod(ctx, ns, name, 2*time.Minute, "running again after one restart", func(p *v1.Pod) bool {
 			return restartCount(p) == 1 && p.Status.ContainerStatuses[0].State.Running != nil

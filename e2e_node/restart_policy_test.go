@@ -35,8 +35,7 @@ var _ = ginkgo.Describe("Restart policies", ginkgo.Label("NodeConformance"), fun
 		// restarts in an emptyDir.
 		pod := busyboxPod(name, "sh", "-c", "if [ -e /state/ran ]; then exit 0; fi; touch /state/ran; exit 1")
 		pod.Spec.RestartPolicy = v1.RestartPolicyOnFailure
-		pod.Spec.Volumes = []v1.Volume{{Name: "state", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}}
-		pod.Spec.Containers[0].VolumeMounts = []v1.VolumeMount{{Name: "state", MountPath: "/state"}}
+		mountVolume(pod, emptyDir("state"), "/state")
 		createPod(ctx, ns, pod)
 		p := awaitPodPhase(ctx, ns, name, v1.PodSucceeded, 3*time.Minute)
 		gomega.Expect(restartCount(p)).To(gomega.Equal(int32(1)))

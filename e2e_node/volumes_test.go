@@ -73,7 +73,7 @@ var _ = ginkgo.Describe("emptyDir and hostPath volumes", ginkgo.Label("NodeConfo
 	ginkgo.It("shares a disk emptyDir between containers", func(ctx context.Context) {
 		name := uniqueName("shared")
 		pod := busyboxPod(name, "sh", "-c", "echo from-writer > /data/msg; sleep 3600")
-		mountVolume(pod, v1.Volume{Name: "data", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}, "/data")
+		mountVolume(pod, emptyDir("data"), "/data")
 		reader := pod.Spec.Containers[0]
 		reader.Name = "reader"
 		reader.Command = []string{"sh", "-c", "until [ -e /data/msg ]; do sleep 0.2; done; cat /data/msg; sleep 3600"}
@@ -86,7 +86,7 @@ var _ = ginkgo.Describe("emptyDir and hostPath volumes", ginkgo.Label("NodeConfo
 	ginkgo.It("backs a Memory emptyDir with tmpfs and a disk emptyDir with no tmpfs", func(ctx context.Context) {
 		pod := busyboxPod(uniqueName("medium"), "sh", "-c", "grep -E ' /mem | /disk ' /proc/mounts | awk '{print $2, $3}' | sort; stat -c %a /disk /mem")
 		mountVolume(pod, v1.Volume{Name: "mem", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{Medium: v1.StorageMediumMemory}}}, "/mem")
-		mountVolume(pod, v1.Volume{Name: "disk", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}, "/disk")
+		mountVolume(pod, emptyDir("disk"), "/disk")
 		out := runToCompletion(ctx, ns, pod)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		gomega.Expect(lines).To(gomega.HaveLen(4), out)

@@ -153,10 +153,7 @@ func (c *Containerd) Start(ctx context.Context, cni CNIConfig) error {
 	})
 	if err != nil {
 		_ = c.p.Stop()
-		if _, ok := err.(*proc.ExitError); ok {
-			return err
-		}
-		return fmt.Errorf("%w\n  log: %s\n%s", err, c.cfg.LogPath, proc.Indent(proc.Tail(c.cfg.LogPath, 20), "  | "))
+		return proc.WithLogTail(err, "log", c.cfg.LogPath, 20)
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func (k *systemdKubelet) watch(ctx context.Context) {
 				return
 			}
 			k.copyJournal()
-			k.errCh <- fmt.Errorf("kubelet unit %s is %s\n  journal: journalctl -u %s\n%s", k.unit, st, k.unit, proc.Indent(proc.Tail(k.logPath, 20), "  | "))
+			k.errCh <- proc.WithLogTail(fmt.Errorf("kubelet unit %s is %s (journalctl -u %s)", k.unit, st, k.unit), "journal", k.logPath, 20)
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,11 +253,7 @@ func (n *Node) startServices(ctx context.Context) error {
 		return true, nil
 	})
 	if err != nil {
-		var ee *proc.ExitError
-		if errors.As(err, &ee) {
-			return err
-		}
-		return fmt.Errorf("%w\n  log: %s\n%s", err, l.ServicesLog(), proc.Indent(proc.Tail(l.ServicesLog(), 20), "  | "))
+		return proc.WithLogTail(err, "log", l.ServicesLog(), 20)
 	}
 	n.state.APIServerURL = st.APIServerURL
 	n.phases = append(n.phases, st.Phases...)
@@ -313,16 +310,17 @@ func (n *Node) startKubelet() error {
 // both its own log and the kubelet's.
 func (n *Node) kubeletExitError(err error) error {
 	l := n.cfg.Layout
-	return fmt.Errorf("%w\n  kubelet log: %s\n%s", err, l.KubeletLog(), proc.Indent(proc.Tail(l.KubeletLog(), 30), "  | "))
+	return proc.WithLogTail(err, "kubelet log", l.KubeletLog(), 30)
 }
 
 // hostIPs returns this machine's non-loopback addresses, for the kubelet's
 // serving certificate.
 func hostIPs() []string {
+	addrs, _ := net.InterfaceAddrs()
 	var out []string
-	for _, a := range interfaceAddrs() {
-		if !strings.HasPrefix(a, "127.") && a != "::1" {
-			out = append(out, a)
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() {
+			out = append(out, ipn.IP.String())
 		}
 	}
 	return out

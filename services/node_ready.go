@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"fmt"
-	"net"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -66,7 +65,7 @@ func (n *Node) awaitNodeReady(ctx context.Context) error {
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w; last status: %s\n  kubelet log: %s\n%s", err, last, n.cfg.Layout.KubeletLog(), proc.Indent(proc.Tail(n.cfg.Layout.KubeletLog(), 30), "  | "))
+			return proc.WithLogTail(fmt.Errorf("%w; last status: %s", err, last), "kubelet log", n.cfg.Layout.KubeletLog(), 30)
 		}
 		return err
 	}
@@ -93,20 +92,5 @@ func (n *Node) Err() <-chan error {
 			out <- n.kubeletExitError(err)
 		}
 	}()
-	return out
-}
-
-// interfaceAddrs lists this machine's IP addresses.
-func interfaceAddrs() []string {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok {
-			out = append(out, ipn.IP.String())
-		}
-	}
 	return out
 }

@@ -123,3 +123,28 @@ func TestStartMissingBinary(t *testing.T) {
 		t.Fatalf("Start = %v", err)
 	}
 }
+
+func TestWithLogTail(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "c.log")
+	if err := os.WriteFile(log, []byte("one\ntwo\nlast words\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := WithLogTail(errors.New("not ready"), "kubelet log", log, 2).Error()
+	for _, want := range []string{"not ready", "kubelet log: " + log, "  | two", "  | last words"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "one") {
+		t.Errorf("%q has more than 2 lines of tail", got)
+	}
+	// An exit error already carries the tail of its own log.
+	ee := &ExitError{Name: "c", LogPath: log, Tail: "last words"}
+	if err := WithLogTail(ee, "log", log, 2); err != ee {
+		t.Errorf("WithLogTail wrapped an ExitError of the same log: %v", err)
+	}
+	if err := WithLogTail(ee, "other log", log+".other", 2); err == error(ee) {
+		t.Error("WithLogTail did not add another log's tail")
+	}
+}

@@ -2,6 +2,8 @@ package proc
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -53,4 +55,15 @@ func Indent(s, prefix string) string {
 		lines[i] = prefix + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// WithLogTail returns err annotated with the last n lines of the log at
+// path, labelled label (e.g. "kubelet log"). An *ExitError already carries
+// its own log's tail: it is returned as it is when path is that log.
+func WithLogTail(err error, label, path string, n int) error {
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.LogPath == path {
+		return err
+	}
+	return fmt.Errorf("%w\n  %s: %s\n%s", err, label, path, Indent(Tail(path, n), "  | "))
 }
