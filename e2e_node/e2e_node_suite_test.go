@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestMain(m *testing.M) {
 			os.Exit(ExitUsage)
 		}
 		code := m.Run()
-		if harness.failed {
+		if harness.failed.Load() {
 			// The node could not be brought up or torn down: that is the
 			// harness failing, not a spec.
 			code = ExitHarness
@@ -76,14 +77,19 @@ func TestE2ENode(t *testing.T) {
 var harness struct {
 	node   *services.Node
 	layout run.Layout
-	failed bool
+	// stopWatch ends the watch on the node's processes (see fault.go).
+	stopWatch func()
+	failed    atomic.Bool
 }
 
 var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 	info, err := setUpNode(ctx)
 	if err != nil {
-		harness.failed = true
+		harness.failed.Store(true)
 		ginkgo.Fail(err.Error())
+	}
+	if harness.node != nil {
+		harness.stopWatch = watchNode(harness.node, harness.layout, cfg.RestartKubelet)
 	}
 	b, err := json.Marshal(info)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
@@ -91,6 +97,9 @@ var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 }, func(ctx context.Context, b []byte) {
 	var info suiteInfo
 	gomega.Expect(json.Unmarshal(b, &info)).To(gomega.Succeed())
+	if info.RunDir != "" {
+		watchFaultFile(run.Layout{Dir: info.RunDir}.FaultFile())
+	}
 	gomega.Expect(connect(info)).To(gomega.Succeed())
 	if cfg.PrepullImages {
 		gomega.Expect(ensureImages(ctx)).To(gomega.Succeed())
@@ -101,14 +110,24 @@ var _ = ginkgo.SynchronizedAfterSuite(func() {}, func() {
 	if harness.node == nil {
 		return
 	}
+	if harness.stopWatch != nil {
+		harness.stopWatch()
+	}
+	fault := faultText(harness.layout)
+	if fault != "" {
+		fmt.Fprintf(os.Stderr, "e2e_node.test: the specs were aborted because the node failed:\n%s", fault)
+	}
 	if !cfg.StopServices {
 		return
 	}
 	err := harness.node.Stop()
 	writePhases(os.Stdout, "teardown phases:", teardownPhases(harness.node.Phases()))
 	if err != nil {
-		harness.failed = true
+		harness.failed.Store(true)
 		ginkgo.Fail(err.Error())
+	}
+	if fault != "" {
+		ginkgo.Fail("the node failed during the run (teardown completed): " + fault)
 	}
 })
 

@@ -109,6 +109,10 @@ func createNamespace(ctx context.Context, base string) string {
 			return
 		}
 		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "delete namespace %s", name)
+		if faulted.Load() {
+			// The node is gone: its pods will never finish terminating.
+			return
+		}
 		gomega.Eventually(ctx, func(ctx context.Context) bool {
 			_, err := env.client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
 			return apierrors.IsNotFound(err)

@@ -68,6 +68,21 @@ func runKubeletMode(c *options.Config) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	ctx = klog.NewContext(ctx, klog.Background())
+	// SIGUSR1 asks for a controlled restart of the kubelet (the Disruptive
+	// kubelet-restart specs send it).
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	restarts := make(chan struct{})
+	go func() {
+		for range usr1 {
+			select {
+			case restarts <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	return services.RunKubeletMode(ctx, services.KubeletModeConfig{
 		Layout: c.Layout(),
 		Kubelet: services.KubeletConfig{
@@ -82,6 +97,7 @@ func runKubeletMode(c *options.Config) error {
 		CgroupDriver:    c.CgroupDriver,
 		FeatureGates:    gates,
 		Launcher:        launcher,
+		Supervision:     services.KubeletSupervision{Restart: c.RestartKubelet, RestartRequests: restarts},
 	})
 }
 

@@ -177,6 +177,9 @@ func (c *Containerd) Err() <-chan error {
 	return c.p.Err()
 }
 
+// Exited reports whether containerd was started and has exited.
+func (c *Containerd) Exited() bool { return c.p != nil && c.p.Exited() }
+
 // Stop stops containerd and waits; idempotent and safe without Start.
 func (c *Containerd) Stop() error {
 	if c.p == nil {

@@ -115,4 +115,6 @@ type KubeletHandle interface {
 	Stop() error
 	// Describe says how to inspect and stop it by hand.
 	Describe() string
+	// Pid is the kubelet's process id, or 0 when it is not known.
+	Pid() int
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ type directKubelet struct{ p *proc.Process }
 
 func (d *directKubelet) Err() <-chan error { return d.p.Err() }
 func (d *directKubelet) Stop() error       { return d.p.Stop() }
+func (d *directKubelet) Pid() int          { return d.p.Pid() }
 func (d *directKubelet) Describe() string {
 	return fmt.Sprintf("kubelet: pid %d, log %s", d.p.Pid(), d.p.LogPath)
 }
@@ -93,6 +95,13 @@ func (k *systemdKubelet) copyJournal() {
 }
 
 func (k *systemdKubelet) Err() <-chan error { return k.errCh }
+
+// Pid is the unit's main process, as systemd reports it.
+func (k *systemdKubelet) Pid() int {
+	out, _ := exec.Command("systemctl", "show", "--property=MainPID", "--value", k.unit).Output()
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return pid
+}
 
 func (k *systemdKubelet) Describe() string {
 	return fmt.Sprintf("kubelet: systemd unit %s (systemctl status %s; journalctl -u %s; systemctl stop %s)", k.unit, k.unit, k.unit, k.unit)

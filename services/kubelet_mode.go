@@ -2,9 +2,9 @@ package services
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"k8s.io/klog/v2"
 
@@ -29,6 +29,8 @@ type KubeletModeConfig struct {
 	FeatureGates map[string]bool
 	// Launcher is direct or systemd (already resolved).
 	Launcher Launcher
+	// Supervision says what to do when the kubelet stops.
+	Supervision KubeletSupervision
 }
 
 // WriteKubeletConfig writes the merged KubeletConfiguration for cfg and
@@ -75,7 +77,8 @@ func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
 }
 
 // RunKubeletMode launches the kubelet and keeps it up until ctx ends, then
-// stops it and waits. It returns an error if the kubelet stops by itself.
+// stops it and waits; cfg.Supervision says what happens when it dies. The
+// kubelet's pid is written to the layout's KubeletPidFile at each launch.
 func RunKubeletMode(ctx context.Context, cfg KubeletModeConfig) error {
 	log := klog.FromContext(ctx).WithName("kubelet-mode")
 	l := cfg.Layout
@@ -86,24 +89,21 @@ func RunKubeletMode(ctx context.Context, cfg KubeletModeConfig) error {
 	kc := cfg.Kubelet
 	kc.ConfigFile, kc.Kubeconfig, kc.RootDir = path, l.KubeletKubeconfig(), l.KubeletRootDir()
 
-	var h KubeletHandle
-	switch cfg.Launcher {
-	case LauncherSystemd:
-		h, err = StartKubeletSystemd(ctx, kc, l.KubeletUnitName(), l.KubeletLog())
-	case LauncherDirect:
-		h, err = StartKubeletDirect(kc, l.KubeletLog())
-	default:
-		err = fmt.Errorf("kubelet: launcher %q not resolved", cfg.Launcher)
+	launch := func() (KubeletHandle, error) {
+		switch cfg.Launcher {
+		case LauncherSystemd:
+			return StartKubeletSystemd(ctx, kc, l.KubeletUnitName(), l.KubeletLog())
+		case LauncherDirect:
+			return StartKubeletDirect(kc, l.KubeletLog())
+		default:
+			return nil, fmt.Errorf("kubelet: launcher %q not resolved", cfg.Launcher)
+		}
 	}
-	if err != nil {
-		return err
+	sup := cfg.Supervision
+	sup.Launched = func(h KubeletHandle) {
+		if err := os.WriteFile(l.KubeletPidFile(), []byte(strconv.Itoa(h.Pid())+"\n"), 0o644); err != nil {
+			log.Error(err, "record kubelet pid")
+		}
 	}
-	log.Info("kubelet launched", "how", h.Describe())
-	select {
-	case <-ctx.Done():
-		log.Info("stopping kubelet", "cause", context.Cause(ctx))
-		return h.Stop()
-	case err := <-h.Err():
-		return errors.Join(err, h.Stop())
-	}
+	return SuperviseKubelet(klog.NewContext(ctx, log), launch, sup)
 }

@@ -290,9 +290,15 @@ func (n *Node) startRuntime(ctx context.Context) error {
 	n.state.OwnRuntime = true
 	n.state.RuntimeEndpoint = n.containerd.Endpoint()
 	n.state.Bridge = l.BridgeName()
-	err := n.containerd.Start(ctx, CNIConfig{Bridge: l.BridgeName(), Subnet: n.cfg.PodCIDR, DataDir: l.CNIDataDir()})
+	err := n.containerd.Start(ctx, n.cniConfig())
 	n.state.ContainerdPid = n.containerd.Pid()
 	return errors.Join(err, n.saveState())
+}
+
+// cniConfig is the pod network of the harness's containerd.
+func (n *Node) cniConfig() CNIConfig {
+	l := n.cfg.Layout
+	return CNIConfig{Bridge: l.BridgeName(), Subnet: n.cfg.PodCIDR, DataDir: l.CNIDataDir()}
 }
 
 func (n *Node) startKubelet() error {

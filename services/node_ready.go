@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -79,18 +80,45 @@ func (n *Node) containerdErr() <-chan error {
 	return n.containerd.Err()
 }
 
-// Err delivers the first unexpected exit of a node process after Start.
-func (n *Node) Err() <-chan error {
-	out := make(chan error, 1)
-	go func() {
+// Watch watches the node's processes until ctx ends (it then returns nil)
+// or one of them dies for good, and returns that death, naming the process
+// and carrying its log tail. A harness-managed containerd that dies is
+// started again when restartRuntime is set; the kubelet's own restarts are
+// kubelet mode's business (--restart-kubelet). Stop must not run while
+// Watch does: cancel ctx and wait for Watch to return first.
+func (n *Node) Watch(ctx context.Context, restartRuntime bool) error {
+	for {
 		select {
-		case err := <-n.services.Err():
-			out <- err
-		case err := <-n.containerdErr():
-			out <- err
-		case err := <-n.kubelet.Err():
-			out <- n.kubeletExitError(err)
+		case <-ctx.Done():
+			return nil
+		case err, ok := <-n.services.Err():
+			if !ok {
+				return nil
+			}
+			return fmt.Errorf("the services process (etcd, kube-apiserver, namespace controller) died during the run: %w", err)
+		case err, ok := <-n.kubelet.Err():
+			if !ok {
+				return nil
+			}
+			return fmt.Errorf("the kubelet died during the run: %w", n.kubeletExitError(err))
+		case err, ok := <-n.containerdErr():
+			if !ok {
+				return nil
+			}
+			if !restartRuntime {
+				return fmt.Errorf("containerd died during the run (pass --restart-kubelet to have the harness restart it): %w", err)
+			}
+			n.log.Info("containerd died; starting it again (--restart-kubelet)", "exit", err)
+			if rerr := n.restartContainerd(ctx); rerr != nil {
+				return fmt.Errorf("containerd died during the run: %w; starting it again failed: %w", err, rerr)
+			}
 		}
-	}()
-	return out
+	}
+}
+
+// restartContainerd starts the harness's containerd again on its old state.
+func (n *Node) restartContainerd(ctx context.Context) error {
+	err := n.containerd.Start(ctx, n.cniConfig())
+	n.state.ContainerdPid = n.containerd.Pid()
+	return errors.Join(err, n.saveState())
 }

@@ -23,13 +23,24 @@ import (
 // after a failed Start, and returns every step's error joined.
 func (n *Node) Stop() error {
 	t := time.Now()
-	err := teardown(n.log, n.state, stoppers{
+	s := stoppers{
 		kubelet:    procStopper(n.kubelet),
 		containerd: procStopper(n.containerd),
 		services:   procStopper(n.services),
-	}, &n.phases)
+	}
+	// A containerd that died during the run left its pods behind: bring
+	// it back so that they are removed through CRI like any others.
+	var reviveErr error
+	if n.containerd != nil && n.containerd.Exited() {
+		revived, err := reviveContainerd(context.Background(), n.state)
+		if revived != nil {
+			s.containerd = revived
+		}
+		reviveErr = err
+	}
+	err := teardown(n.log, n.state, s, &n.phases)
 	n.phases = append(n.phases, run.Phase{Name: "teardown", Duration: time.Since(t)})
-	return err
+	return errors.Join(reviveErr, err)
 }
 
 // TeardownFromState tears down a node left running (--stop-services=false)

@@ -48,6 +48,9 @@ func (c *Config) KubeletCommand(self string, l run.Layout, kubelet, endpoint str
 	for _, f := range c.KubeletFlags {
 		args = append(args, "--kubelet-flags="+f)
 	}
+	if c.RestartKubelet {
+		args = append(args, "--restart-kubelet")
+	}
 	return args
 }
 

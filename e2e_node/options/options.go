@@ -67,6 +67,10 @@ type Config struct {
 	// PrepullImages checks, before the specs, that every image the suite
 	// uses is present in the runtime. Default true.
 	PrepullImages bool
+	// RestartKubelet makes the kubelet-mode process restart a kubelet that
+	// dies, the way a node's init system would. Default false: a dead
+	// kubelet ends the run at once, with its log tail.
+	RestartKubelet bool
 	// KubeletPath is the kubelet binary. Default: "kubelet" next to this
 	// binary, else on $PATH.
 	KubeletPath string
@@ -140,6 +144,7 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ServerStartTimeout, "server-start-timeout", c.ServerStartTimeout, "how long to wait for the control plane and for the Node to be Ready")
 	fs.StringVar(&c.FeatureGates, "feature-gates", c.FeatureGates, "feature gates for kube-apiserver and the kubelet, A=true,B=false")
 	fs.BoolVar(&c.PrepullImages, "prepull-images", c.PrepullImages, "make sure every image the suite uses is in the runtime before the specs")
+	fs.BoolVar(&c.RestartKubelet, "restart-kubelet", c.RestartKubelet, "restart the kubelet when it dies during the run (otherwise a dead kubelet ends the run at once)")
 	fs.StringVar(&c.KubeletPath, "kubelet-path", c.KubeletPath, "kubelet binary (default: next to e2e_node.test, else $PATH)")
 	fs.StringVar(&c.KubeletLauncher, "kubelet-launcher", c.KubeletLauncher, "how to launch the kubelet: auto (systemd-run if /run/systemd/system exists), direct or systemd")
 	fs.StringVar(&c.CgroupDriver, "cgroup-driver", c.CgroupDriver, "cgroup driver of the kubelet and runc: cgroupfs or systemd")

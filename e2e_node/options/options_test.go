@@ -106,7 +106,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestChildCommands(t *testing.T) {
-	c, err := parse(t, "--node-name=n1", "--kubelet-flags=--v=4 --max-pods=20", "--feature-gates=A=true", "--kubelet-config-file=/k.yaml", "--cgroup-driver=systemd")
+	c, err := parse(t, "--node-name=n1", "--kubelet-flags=--v=4 --max-pods=20", "--feature-gates=A=true", "--kubelet-config-file=/k.yaml", "--cgroup-driver=systemd", "--restart-kubelet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestChildCommands(t *testing.T) {
 	wantK := []string{"/bin/e2e_node.test", "--run-kubelet-mode", "--run-dir=/runs/r1", "--report-dir=/rep",
 		"--node-name=n1", "--kubelet-path=/bin/kubelet", "--container-runtime-endpoint=unix:///runs/r1/containerd/containerd.sock",
 		"--kubelet-launcher=direct", "--cgroup-driver=systemd", "--kubelet-config-file=/k.yaml", "--feature-gates=A=true",
-		"--kubelet-flags=--v=4 --max-pods=20"}
+		"--kubelet-flags=--v=4 --max-pods=20", "--restart-kubelet"}
 	if !reflect.DeepEqual(gotK, wantK) {
 		t.Errorf("KubeletCommand =\n %q\nwant\n %q", gotK, wantK)
 	}
@@ -129,7 +129,7 @@ func TestChildCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if child.Layout() != (run.Layout{ID: "r1", Dir: "/runs/r1", ReportDir: "/rep"}) || child.NodeName != "n1" || len(child.KubeletFlags) != 1 || child.CgroupDriver != "systemd" {
+	if child.Layout() != (run.Layout{ID: "r1", Dir: "/runs/r1", ReportDir: "/rep"}) || child.NodeName != "n1" || len(child.KubeletFlags) != 1 || child.CgroupDriver != "systemd" || !child.RestartKubelet {
 		t.Errorf("child config = %+v", child)
 	}
 }

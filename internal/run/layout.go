@@ -67,6 +67,8 @@ func (l Layout) CNIDataDir() string        { return filepath.Join(l.Dir, "cni", 
 func (l Layout) KubeletDir() string        { return filepath.Join(l.Dir, "kubelet") }
 func (l Layout) KubeletRootDir() string    { return filepath.Join(l.Dir, "kubelet", "root") }
 func (l Layout) KubeletConfigFile() string { return filepath.Join(l.Dir, "kubelet", "config.yaml") }
+func (l Layout) KubeletPidFile() string    { return filepath.Join(l.Dir, "kubelet", "kubelet.pid") }
+func (l Layout) FaultFile() string         { return filepath.Join(l.Dir, "fault") }
 func (l Layout) StaticPodDir() string      { return filepath.Join(l.Dir, "kubelet", "manifests") }
 func (l Layout) VolumePluginDir() string   { return filepath.Join(l.Dir, "kubelet", "volume-plugins") }
 func (l Layout) PodLogsDir() string        { return filepath.Join(l.Dir, "pod-logs") }

@@ -1,0 +1,94 @@
+package e2e_node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services"
+)
+
+// A node process that dies during the run (the kubelet without
+// --restart-kubelet, containerd, the services process) is a fault: process
+// 1 writes its description, with the log tail, to the run's fault file, and
+// every Ginkgo process that sees that file interrupts itself, so the
+// running specs end at once, the rest are skipped and teardown still runs.
+
+// faulted is set in a process once it has seen the fault file.
+var faulted atomic.Bool
+
+// faultPoll is how often each process looks for the fault file.
+const faultPoll = 250 * time.Millisecond
+
+// watchNode watches process 1's node until the returned stop is called,
+// reporting a fault if a node process dies for good.
+func watchNode(node *services.Node, l run.Layout, restart bool) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := node.Watch(ctx, restart); err != nil {
+			reportFault(l, err)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// reportFault records err as the run's fault, for every process to see,
+// and marks the harness failed.
+func reportFault(l run.Layout, err error) {
+	harness.failed.Store(true)
+	msg := []byte(err.Error() + "\n")
+	werr := errors.Join(
+		os.WriteFile(l.FaultFile()+".tmp", msg, 0o600),
+		os.Rename(l.FaultFile()+".tmp", l.FaultFile()),
+		os.WriteFile(filepath.Join(l.ReportDir, "fault.txt"), msg, 0o644),
+	)
+	if werr != nil {
+		// The others cannot be told; this process still stops.
+		fmt.Fprintf(os.Stderr, "e2e_node.test: record the fault: %v\n", werr)
+		announceFault(string(msg))
+	}
+}
+
+// watchFaultFile interrupts this process once path appears.
+func watchFaultFile(path string) {
+	go func() {
+		t := time.NewTicker(faultPoll)
+		defer t.Stop()
+		for range t.C {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			announceFault(string(b))
+			return
+		}
+	}()
+}
+
+// announceFault prints the fault and interrupts the specs of this process
+// the way Ctrl-C would: the running spec is cancelled and cleaned up, the
+// others are skipped, and the after-suite teardown runs.
+func announceFault(msg string) {
+	if faulted.Swap(true) {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "\ne2e_node.test: the node failed during the run; aborting the specs:\n%s\n", msg)
+	_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+}
+
+// faultText is the recorded fault of the run in dir, or "".
+func faultText(l run.Layout) string {
+	b, err := os.ReadFile(filepath.Join(l.ReportDir, "fault.txt"))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
