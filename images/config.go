@@ -5,7 +5,8 @@ import (
 	"path/filepath"
 )
 
-// Config says where BuildAll finds its inputs and puts its outputs.
+// Config says where BuildAll and BuildTestImage find their inputs and put
+// their outputs.
 type Config struct {
 	// PauseBinary is the compiled pause program (./images/pause, built
 	// with CompilePause). Default "": BuildAll compiles PauseSource into
@@ -15,11 +16,20 @@ type Config struct {
 	// PauseBinary is empty. Default "images/pause", relative to the
 	// repository root, where the harness runs.
 	PauseSource string
+	// TestImageBinary is the compiled test image program
+	// (./images/testimage, built with CompileProgram). Default "":
+	// BuildTestImage compiles TestImageSource into WorkDir/testimage.
+	TestImageBinary string
+	// TestImageSource is the test image program's source directory, used
+	// when TestImageBinary is empty. Default "images/testimage", relative
+	// to the repository root, where the harness runs.
+	TestImageSource string
 	// BusyboxBinary is the statically linked busybox from Debian's
 	// busybox-static package. Default "/bin/busybox".
 	BusyboxBinary string
-	// WorkDir receives build products (the compiled pause and, by
-	// default, the archive); BuildAll creates it. Default "_output/images".
+	// WorkDir receives build products (the compiled pause and test image
+	// programs and, by default, the archive); BuildAll and BuildTestImage
+	// create it. Default "_output/images".
 	WorkDir string
 	// ArchivePath is the docker-archive tarball BuildAll writes. Default
 	// "": WorkDir/images.tar.
@@ -29,9 +39,10 @@ type Config struct {
 // NewConfig returns a Config with the defaults.
 func NewConfig() Config {
 	return Config{
-		PauseSource:   "images/pause",
-		BusyboxBinary: "/bin/busybox",
-		WorkDir:       "_output/images",
+		PauseSource:     "images/pause",
+		TestImageSource: "images/testimage",
+		BusyboxBinary:   "/bin/busybox",
+		WorkDir:         "_output/images",
 	}
 }
 
@@ -40,6 +51,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.PauseBinary == "" && c.PauseSource == "" {
 		errs = append(errs, errors.New("images: config: set PauseBinary or PauseSource"))
+	}
+	if c.TestImageBinary == "" && c.TestImageSource == "" {
+		errs = append(errs, errors.New("images: config: set TestImageBinary or TestImageSource"))
 	}
 	if c.BusyboxBinary == "" {
 		errs = append(errs, errors.New("images: config: BusyboxBinary is empty"))

@@ -65,6 +65,14 @@ func TestSameInputsSameDigest(t *testing.T) {
 			d, err := img.Digest()
 			return d.String(), err
 		}},
+		{"testimage", func(bin string) (string, error) {
+			img, err := TestImage(bin)
+			if err != nil {
+				return "", err
+			}
+			d, err := img.Digest()
+			return d.String(), err
+		}},
 		{"busybox", func(bin string) (string, error) {
 			img, err := busybox(context.Background(), bin, stubApplets("sh", "ls", "cat"))
 			if err != nil {
@@ -100,16 +108,6 @@ func TestSameInputsSameDigest(t *testing.T) {
 				t.Errorf("different binaries gave the same digest %s", digests[0])
 			}
 		})
-	}
-}
-
-func TestCompilePauseArgs(t *testing.T) {
-	got := strings.Join(compilePauseArgs("/out/pause"), " ")
-	if want := "go build -trimpath -ldflags=-s -w -o /out/pause ."; got != want {
-		t.Errorf("compilePauseArgs = %q, want %q", got, want)
-	}
-	if env := compilePauseEnv(); !slices.Contains(env, "CGO_ENABLED=0") {
-		t.Errorf("compilePauseEnv = %q lacks CGO_ENABLED=0", env)
 	}
 }
 
