@@ -26,7 +26,7 @@ all: build
 deps:
 	hack/install-deps.sh
 
-## build: build kubelet, ginkgo, pause and e2e_node.test into $(OUT_DIR)
+## build: build kubelet, ginkgo, pause, testimage and e2e_node.test into $(OUT_DIR)
 build:
 	hack/build.sh
 

@@ -5,7 +5,9 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
+	"github.com/node-e2e/harness/images"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -43,4 +45,27 @@ func listCatalogue(w io.Writer, labelsOnly bool) error {
 	}
 	fmt.Fprintf(w, "%d specs\n", len(specs))
 	return nil
+}
+
+// listImages prints every image the suite uses, with the reference it has
+// in the harness's registry on 127.0.0.1:port (port 0: chosen per run).
+func listImages(w io.Writer, port int) {
+	host := "127.0.0.1:<port chosen per run>"
+	if port != 0 {
+		host = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "NAME\tREFERENCE\tBUILT FROM\n")
+	for _, name := range images.Names() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, images.Ref(host, name), imageSources[name])
+	}
+	tw.Flush()
+}
+
+// imageSources says what each image is built from, for --list-images.
+var imageSources = map[string]string{
+	images.PauseName:       "images/pause (Go, static)",
+	images.BusyboxName:     "Debian busybox-static",
+	images.TestName:        "images/testimage (Go, static)",
+	images.PrivateTestName: "images/testimage, in the registry's private path (basic auth)",
 }

@@ -47,6 +47,8 @@ func TestMain(m *testing.M) {
 		err = runTeardown(cfg)
 	case cfg.ListTests || cfg.ListLabels:
 		err = listCatalogue(os.Stdout, cfg.ListLabels)
+	case cfg.ListImages:
+		listImages(os.Stdout, cfg.RegistryPort)
 	default:
 		if err := cfg.Preflight(context.Background()); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e_node.test: cannot start:\n%v\n", err)
@@ -186,6 +188,8 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 		CgroupRoot:      l.CgroupRoot(),
 		RunDir:          l.Dir,
 		ReportDir:       l.ReportDir,
+		Registry:        node.State().Registry,
+		OwnRuntime:      node.State().OwnRuntime,
 	}
 	if !cfg.StopServices {
 		desc := "kubelet:     log " + l.KubeletLog()
@@ -217,6 +221,8 @@ func existingNode() (suiteInfo, error) {
 			CgroupRoot:      st.Layout.CgroupRoot(),
 			RunDir:          st.Layout.Dir,
 			ReportDir:       st.Layout.ReportDir,
+			Registry:        st.Registry,
+			OwnRuntime:      st.OwnRuntime,
 		}, nil
 	}
 	if cfg.Kubeconfig == "" && cfg.Host == "" {

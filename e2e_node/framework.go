@@ -27,10 +27,6 @@ import (
 	"github.com/node-e2e/harness/services"
 )
 
-// suiteImages is every image a spec may use; all are built by this
-// repository and imported before the kubelet starts.
-var suiteImages = []string{images.PauseImage, images.BusyboxImage}
-
 // env is the suite's connection to the node, set up once per process.
 var env struct {
 	info       suiteInfo
@@ -59,8 +55,12 @@ func connect(info suiteInfo) error {
 	return nil
 }
 
-// ensureImages checks over CRI that every suite image is in the runtime.
+// ensureImages checks over CRI that every public suite image is in the
+// runtime (the harness pulled them, --prepull-images).
 func ensureImages(ctx context.Context) error {
+	if env.info.Registry == nil {
+		return errors.New("no image registry is known for this node: the suite's images come from the registry of a run this harness started (use it, or --run-dir of a run left by --stop-services=false)")
+	}
 	conn, err := services.DialCRI(env.info.RuntimeEndpoint)
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ func ensureImages(ctx context.Context) error {
 	defer conn.Close()
 	is := runtimeapi.NewImageServiceClient(conn)
 	var missing []string
-	for _, ref := range suiteImages {
+	for _, ref := range services.PublicImages(env.info.Registry) {
 		resp, err := is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: ref}})
 		if err != nil {
 			return fmt.Errorf("image status %s: %w", ref, err)
@@ -78,20 +78,21 @@ func ensureImages(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("images missing from the runtime at %s: %s (they are built and imported when the harness starts the node)", env.info.RuntimeEndpoint, strings.Join(missing, ", "))
+		return fmt.Errorf("images missing from the runtime at %s: %s (the harness pulls them from its registry before the kubelet starts)", env.info.RuntimeEndpoint, strings.Join(missing, ", "))
 	}
 	return nil
 }
 
-// suiteImage returns ref if the suite builds it, and fails the spec if not.
-func suiteImage(ref string) string {
+// suiteImage returns the reference of the suite image called name (see
+// images.Names), and fails the spec if the suite has no such image.
+func suiteImage(name string) string {
 	ginkgo.GinkgoHelper()
-	for _, r := range suiteImages {
-		if r == ref {
+	if r := env.info.Registry; r != nil {
+		if ref, ok := r.Images[name]; ok {
 			return ref
 		}
 	}
-	ginkgo.Fail(fmt.Sprintf("image %s is not one of the suite's images %v: no registry is reachable, so every image must be built by this repository", ref, suiteImages))
+	ginkgo.Fail(fmt.Sprintf("image %q is not one of the suite's images %v: no registry but the harness's own is reachable, so every image a spec uses must be built by this repository (images/) and served by the harness", name, images.Names()))
 	return ""
 }
 
@@ -124,7 +125,7 @@ func createNamespace(ctx context.Context, base string) string {
 // busyboxContainer is a container named name running command in the
 // busybox image.
 func busyboxContainer(name string, command ...string) v1.Container {
-	return v1.Container{Name: name, Image: suiteImage(images.BusyboxImage), ImagePullPolicy: v1.PullIfNotPresent, Command: command}
+	return v1.Container{Name: name, Image: suiteImage(images.BusyboxName), ImagePullPolicy: v1.PullIfNotPresent, Command: command}
 }
 
 // busyboxPod is a pod on the node whose container "main" runs command in

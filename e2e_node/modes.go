@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"k8s.io/klog/v2"
 
 	"github.com/node-e2e/harness/e2e_node/options"
+	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/services"
 	"github.com/node-e2e/harness/services/controlplane"
 )
@@ -41,11 +43,19 @@ func runServicesMode(c *options.Config) error {
 	ctx, cancel := signalContext()
 	defer cancel()
 	ctx = klog.NewContext(ctx, klog.Background())
+	l := c.Layout()
+	ic := images.NewConfig()
+	ic.PauseBinary, ic.TestImageBinary, ic.BusyboxBinary, ic.WorkDir = c.PausePath, c.TestImagePath, c.BusyboxPath, l.ImagesDir()
+	reg := services.NewImageRegistry(services.ImageRegistryConfig{
+		Port:    c.RegistryPort,
+		Images:  ic,
+		LogPath: filepath.Join(l.ReportDir, "registry.log"),
+	})
 	return controlplane.Serve(ctx, controlplane.Config{
-		Layout:       c.Layout(),
+		Layout:       l,
 		FeatureGates: c.FeatureGates,
 		StartTimeout: c.ServerStartTimeout,
-	})
+	}, reg)
 }
 
 // runKubeletMode runs the kubelet until signalled.

@@ -25,6 +25,12 @@ type suiteInfo struct {
 	CgroupRoot      string `json:"cgroupRoot,omitempty"`
 	RunDir          string `json:"runDir,omitempty"`
 	ReportDir       string `json:"reportDir"`
+	// Registry is the harness's image registry: the suite's image
+	// references and the private repositories' credentials.
+	Registry *run.RegistryState `json:"registry,omitempty"`
+	// OwnRuntime is set when the runtime is the harness's containerd,
+	// configured to pull from Registry.
+	OwnRuntime bool `json:"ownRuntime,omitempty"`
 }
 
 // writePhases prints a table of timed phases.

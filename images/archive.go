@@ -11,19 +11,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// Built is one image that BuildAll wrote into an archive.
-type Built struct {
-	// Ref is the image reference, e.g. PauseImage.
-	Ref string
-	// Digest is the image's manifest digest ("sha256:…"). Importing a
-	// docker archive makes containerd write its own manifest, so the
-	// digest containerd shows may differ; the config digest (the image ID
-	// the kubelet reports) is the same.
-	Digest string
-	// Path is the archive holding the image.
-	Path string
-}
-
 // WriteArchive writes imgs, keyed by reference, into one docker-archive
 // tarball at path that `ctr images import` accepts; each image is tagged with
 // its reference (RepoTags), so containerd names it. References must be fully

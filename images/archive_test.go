@@ -24,7 +24,7 @@ func testImages(t *testing.T) map[string]v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]v1.Image{PauseImage: pause, BusyboxImage: bb}
+	return map[string]v1.Image{testPauseRef: pause, testBusyboxRef: bb}
 }
 
 func TestWriteArchiveRoundTrip(t *testing.T) {
@@ -61,7 +61,7 @@ func TestWriteArchiveRoundTrip(t *testing.T) {
 }
 
 func TestWriteArchiveRejects(t *testing.T) {
-	img := testImages(t)[PauseImage]
+	img := testImages(t)[testPauseRef]
 	cases := []struct {
 		desc string
 		imgs map[string]v1.Image
@@ -108,3 +108,9 @@ func assertOnlyFiles(t *testing.T, dir string, want ...string) {
 		t.Errorf("%s holds %q, want %q", dir, got, want)
 	}
 }
+
+// References the archive tests tag images with.
+const (
+	testPauseRef   = "node-e2e.local/pause:1.0"
+	testBusyboxRef = "node-e2e.local/busybox:1.0"
+)

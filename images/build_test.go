@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -38,36 +37,23 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestConfigArchiveDefault(t *testing.T) {
-	cfg := NewConfig()
-	cfg.WorkDir = "/w"
-	if got := cfg.archive(); got != "/w/images.tar" {
-		t.Errorf("default archive %q, want /w/images.tar", got)
-	}
-	cfg.ArchivePath = "/a.tar"
-	if got := cfg.archive(); got != "/a.tar" {
-		t.Errorf("archive %q, want /a.tar", got)
-	}
-}
-
-func TestBuildAllMissingBusybox(t *testing.T) {
+func TestBuildSuiteMissingBusybox(t *testing.T) {
 	cfg := NewConfig()
 	cfg.BusyboxBinary = filepath.Join(t.TempDir(), "busybox")
+	cfg.PauseBinary = filepath.Join(t.TempDir(), "pause")
+	cfg.TestImageBinary = filepath.Join(t.TempDir(), "testimage")
 	cfg.WorkDir = filepath.Join(t.TempDir(), "work")
-	_, err := BuildAll(context.Background(), cfg)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "install Debian's busybox-static (hack/install-deps.sh)") {
-		t.Fatalf("BuildAll = %v, want the install hint", err)
-	}
-	if _, err := os.Stat(cfg.WorkDir); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("work dir created before the inputs were checked: %v", err)
+	_, err := BuildSuite(context.Background(), cfg)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("BuildSuite = %v, want a not-exist error", err)
 	}
 }
 
-// TestBuildAll compiles the pause program and builds both images from the
-// host's busybox-static.
-func TestBuildAll(t *testing.T) {
+// TestBuildSuite compiles the pause and test programs and builds every
+// suite image from them and the host's busybox-static, twice.
+func TestBuildSuite(t *testing.T) {
 	if testing.Short() {
-		t.Skip("compiles the pause program")
+		t.Skip("compiles the pause and test programs")
 	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command in PATH")
@@ -76,44 +62,45 @@ func TestBuildAll(t *testing.T) {
 	if _, err := os.Stat(cfg.BusyboxBinary); err != nil {
 		t.Skipf("%v (install busybox-static)", err)
 	}
-	cfg.PauseSource = "pause"
+	cfg.PauseSource, cfg.TestImageSource = "pause", "testimage"
 	cfg.WorkDir = filepath.Join(t.TempDir(), "work")
-	built, err := BuildAll(context.Background(), cfg)
+	built, err := BuildSuite(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	archive := filepath.Join(cfg.WorkDir, "images.tar")
-	if len(built) != 2 || built[0].Ref != PauseImage || built[1].Ref != BusyboxImage {
-		t.Fatalf("built %+v, want %s and %s", built, PauseImage, BusyboxImage)
+	if got := slices.Sorted(maps.Keys(built)); !slices.Equal(got, Names()) {
+		t.Fatalf("built %v, want %v", got, Names())
 	}
-	for _, b := range built {
-		if b.Path != archive {
-			t.Errorf("%s: path %s, want %s", b.Ref, b.Path, archive)
-		}
-		tag, err := name.NewTag(b.Ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := tarball.ImageFromPath(archive, &tag)
-		if err != nil {
-			t.Fatalf("%s: %v", b.Ref, err)
-		}
-		if got := mustDigest(t, img); got != b.Digest {
-			t.Errorf("%s: archive digest %s, reported %s", b.Ref, got, b.Digest)
-		}
-		t.Logf("%s %s", b.Ref, b.Digest)
+	if mustDigest(t, built[PrivateTestName]) != mustDigest(t, built[TestName]) {
+		t.Error("the private test image differs from the test image")
 	}
-	if st, err := os.Stat(filepath.Join(cfg.WorkDir, "pause")); err != nil || st.Mode().Perm()&0o111 == 0 {
-		t.Errorf("compiled pause: %v, %v", st, err)
+	for _, bin := range []string{"pause", "testimage"} {
+		if st, err := os.Stat(filepath.Join(cfg.WorkDir, bin)); err != nil || st.Mode().Perm()&0o111 == 0 {
+			t.Errorf("compiled %s: %v, %v", bin, st, err)
+		}
 	}
 	// A second build of the same inputs gives the same digests.
-	again, err := BuildAll(context.Background(), cfg)
+	again, err := BuildSuite(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range built {
-		if again[i].Digest != built[i].Digest {
-			t.Errorf("%s: rebuild digest %s, first %s", built[i].Ref, again[i].Digest, built[i].Digest)
+	for name, img := range built {
+		d := mustDigest(t, img)
+		if got := mustDigest(t, again[name]); got != d {
+			t.Errorf("%s: rebuild digest %s, first %s", name, got, d)
+		}
+		t.Logf("%s %s", name, d)
+	}
+}
+
+func TestRef(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{BusyboxName, "127.0.0.1:5000/busybox:1.0"},
+		{PrivateTestName, "127.0.0.1:5000/private/testimage:1.0"},
+		{"nginx", ""},
+	} {
+		if got := Ref("127.0.0.1:5000", c.name); got != c.want {
+			t.Errorf("Ref(%q) = %q, want %q", c.name, got, c.want)
 		}
 	}
 }

@@ -2,14 +2,13 @@ package images
 
 import (
 	"errors"
-	"path/filepath"
 )
 
-// Config says where BuildAll and BuildTestImage find their inputs and put
-// their outputs.
+// Config says where BuildSuite (and BuildTestImage) find their inputs and
+// put their outputs.
 type Config struct {
 	// PauseBinary is the compiled pause program (./images/pause, built
-	// with CompilePause). Default "": BuildAll compiles PauseSource into
+	// with CompilePause). Default "": BuildSuite compiles PauseSource into
 	// WorkDir/pause.
 	PauseBinary string
 	// PauseSource is the pause program's source directory, used when
@@ -28,12 +27,9 @@ type Config struct {
 	// busybox-static package. Default "/bin/busybox".
 	BusyboxBinary string
 	// WorkDir receives build products (the compiled pause and test image
-	// programs and, by default, the archive); BuildAll and BuildTestImage
-	// create it. Default "_output/images".
+	// programs, when they are compiled); created when needed. Default
+	// "_output/images".
 	WorkDir string
-	// ArchivePath is the docker-archive tarball BuildAll writes. Default
-	// "": WorkDir/images.tar.
-	ArchivePath string
 }
 
 // NewConfig returns a Config with the defaults.
@@ -62,12 +58,4 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("images: config: WorkDir is empty"))
 	}
 	return errors.Join(errs...)
-}
-
-// archive returns the archive path with its default applied.
-func (c Config) archive() string {
-	if c.ArchivePath != "" {
-		return c.ArchivePath
-	}
-	return filepath.Join(c.WorkDir, "images.tar")
 }

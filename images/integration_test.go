@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/node-e2e/harness/internal/proc"
@@ -161,14 +162,14 @@ func containerdConfigDigest(t *testing.T, ctr func(...string) (string, error), r
 	return m.Config.Digest
 }
 
-// archiveConfigDigest returns the config digest of b as its archive holds it.
-func archiveConfigDigest(t *testing.T, b Built) string {
+// archiveConfigDigest returns the config digest of ref as the archive holds it.
+func archiveConfigDigest(t *testing.T, ref, archive string) string {
 	t.Helper()
-	tag, err := name.NewTag(b.Ref)
+	tag, err := name.NewTag(ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := tarball.ImageFromPath(b.Path, &tag)
+	img, err := tarball.ImageFromPath(archive, &tag)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,8 +192,20 @@ func TestIntegrationImport(t *testing.T) {
 	cfg.WorkDir = t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	built, err := BuildAll(ctx, cfg)
+	cfg.TestImageSource = "testimage"
+	suite, err := BuildSuite(ctx, cfg)
 	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(cfg.WorkDir, "images.tar")
+	byRef := map[string]v1.Image{}
+	var refs []string
+	for name, img := range suite {
+		ref := Ref("node-e2e.local", name)
+		byRef[ref] = img
+		refs = append(refs, ref)
+	}
+	if err := WriteArchive(archive, byRef); err != nil {
 		t.Fatal(err)
 	}
 
@@ -236,7 +249,7 @@ func TestIntegrationImport(t *testing.T) {
 		t.Fatalf("containerd not ready: %v\n%s", err, proc.Tail(containerd.LogPath, 20))
 	}
 
-	if err := Import(ctx, "ctr", sock, built[0].Path); err != nil {
+	if err := Import(ctx, "ctr", sock, archive); err != nil {
 		t.Fatal(err)
 	}
 	list, err := ctr("images", "ls")
@@ -244,22 +257,22 @@ func TestIntegrationImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("ctr images ls:\n%s", list)
-	for _, b := range built {
-		if !strings.Contains(list, b.Ref+" ") {
-			t.Errorf("containerd does not list %s", b.Ref)
+	for _, ref := range refs {
+		if !strings.Contains(list, ref+" ") {
+			t.Errorf("containerd does not list %s", ref)
 			continue
 		}
 		// containerd writes its own manifest for a docker archive, but
 		// keeps the config blob: the image ID the kubelet reports.
-		if got, want := containerdConfigDigest(t, ctr, b.Ref), archiveConfigDigest(t, b); got != want {
-			t.Errorf("%s: containerd config digest %s, archive %s", b.Ref, got, want)
+		if got, want := containerdConfigDigest(t, ctr, ref), archiveConfigDigest(t, ref, archive); got != want {
+			t.Errorf("%s: containerd config digest %s, archive %s", ref, got, want)
 		}
 	}
 	snaps, err := ctr("snapshots", "ls")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(strings.Split(strings.TrimSpace(snaps), "\n")) - 1; got < len(built) {
-		t.Errorf("%d snapshots after import, want one per image (%d): not unpacked?\n%s", got, len(built), snaps)
+	if got := len(strings.Split(strings.TrimSpace(snaps), "\n")) - 1; got < len(suite)-1 {
+		t.Errorf("%d snapshots after import, want one per distinct image (%d): not unpacked?\n%s", got, len(suite)-1, snaps)
 	}
 }

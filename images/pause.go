@@ -2,6 +2,9 @@ package images
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -26,4 +29,21 @@ func Pause(pauseBinary string) (v1.Image, error) {
 // file out; see CompileProgram.
 func CompilePause(ctx context.Context, srcDir, out string) error {
 	return CompileProgram(ctx, "pause", srcDir, out)
+}
+
+// buildPause builds the pause image as cfg says, compiling
+// cfg.PauseSource into cfg.WorkDir/pause first when cfg.PauseBinary is
+// empty.
+func buildPause(ctx context.Context, cfg Config) (v1.Image, error) {
+	binary := cfg.PauseBinary
+	if binary == "" {
+		if err := os.MkdirAll(cfg.WorkDir, 0o755); err != nil {
+			return nil, fmt.Errorf("images: pause: create work dir: %w", err)
+		}
+		binary = filepath.Join(cfg.WorkDir, "pause")
+		if err := CompilePause(ctx, cfg.PauseSource, binary); err != nil {
+			return nil, err
+		}
+	}
+	return Pause(binary)
 }

@@ -1,14 +1,45 @@
 package images
 
-// Image references. They live under a registry name that does not resolve, so
-// a pull can never succeed by accident: the images must have been imported.
-// They carry explicit tags, never :latest, so the kubelet's default pull
-// policy (IfNotPresent) uses the imported image.
-const (
-	// PauseImage is the pod sandbox image; pass it to the kubelet as
-	// --pod-infra-container-image and to containerd as sandbox_image.
-	PauseImage = "node-e2e.local/pause:1.0"
-	// BusyboxImage is the general-purpose test image: busybox with a
-	// symlink in /bin for each applet.
-	BusyboxImage = "node-e2e.local/busybox:1.0"
+import (
+	"maps"
+	"slices"
 )
+
+// Names of the suite's images, as specs ask for them. The harness's
+// registry serves each under its repository and tag (Repos), so its full
+// reference is <registry host>/<repository>:<tag>.
+const (
+	// PauseName is the pod sandbox image (containerd's sandbox_image).
+	PauseName = "pause"
+	// BusyboxName is the general-purpose shell image: busybox-static with a
+	// symlink in /bin for each applet.
+	BusyboxName = "busybox"
+	// TestName is the test image: the testimage program, no shell.
+	TestName = "testimage"
+	// PrivateTestName is the test image again, in the registry's private
+	// repository path: pulling it needs the registry's credentials.
+	PrivateTestName = "private-testimage"
+)
+
+// Repos maps each image name to its repository:tag in the registry. Tags
+// are explicit, never latest, so the kubelet's default pull policy
+// (IfNotPresent) uses an image already pulled.
+var Repos = map[string]string{
+	PauseName:       "pause:1.0",
+	BusyboxName:     "busybox:1.0",
+	TestName:        "testimage:1.0",
+	PrivateTestName: "private/testimage:1.0",
+}
+
+// Names returns the image names, sorted.
+func Names() []string { return slices.Sorted(maps.Keys(Repos)) }
+
+// Ref returns the reference of image name in the registry at host
+// ("127.0.0.1:5000"), or "" for an unknown name.
+func Ref(host, name string) string {
+	repo, ok := Repos[name]
+	if !ok {
+		return ""
+	}
+	return host + "/" + repo
+}

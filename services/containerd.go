@@ -20,8 +20,11 @@ type ContainerdConfig struct {
 	Dir string
 	// Socket is the gRPC socket path (inside Dir).
 	Socket string
-	// SandboxImage is the pause image, already imported.
+	// SandboxImage is the pause image's reference.
 	SandboxImage string
+	// RegistryDir is containerd's registry config_path: one directory per
+	// registry host holding its hosts.toml. "" leaves it unset.
+	RegistryDir string
 	// CNIBinDir holds the CNI plugins. Default /usr/lib/cni (Debian).
 	CNIBinDir string
 	// CNIConfDir holds the generated conflist.
@@ -56,6 +59,9 @@ func (c ContainerdConfig) TOML() string {
 	fmt.Fprintf(&b, "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n    snapshotter = \"overlayfs\"\n    default_runtime_name = \"runc\"\n")
 	fmt.Fprintf(&b, "    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n      runtime_type = \"io.containerd.runc.v2\"\n")
 	fmt.Fprintf(&b, "      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n        SystemdCgroup = %t\n        Root = %s\n", c.SystemdCgroup, q(filepath.Join(c.Dir, "runc")))
+	if c.RegistryDir != "" {
+		fmt.Fprintf(&b, "  [plugins.\"io.containerd.grpc.v1.cri\".registry]\n    config_path = %s\n", q(c.RegistryDir))
+	}
 	fmt.Fprintf(&b, "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n    bin_dir = %s\n    conf_dir = %s\n    max_conf_num = 1\n", q(c.CNIBinDir), q(c.CNIConfDir))
 	return b.String()
 }

@@ -7,14 +7,14 @@ import (
 )
 
 func TestContainerdTOML(t *testing.T) {
-	c := ContainerdConfig{Dir: "/r/containerd", Socket: "/r/containerd/containerd.sock", SandboxImage: "node-e2e.local/pause:1.0", CNIBinDir: "/usr/lib/cni", CNIConfDir: "/r/cni/net.d"}
+	c := ContainerdConfig{Dir: "/r/containerd", Socket: "/r/containerd/containerd.sock", SandboxImage: "127.0.0.1:5000/pause:1.0", CNIBinDir: "/usr/lib/cni", CNIConfDir: "/r/cni/net.d"}
 	got := c.TOML()
 	for _, want := range []string{
 		`root = "/r/containerd/root"`,
 		`state = "/r/containerd/state"`,
 		`address = "/r/containerd/containerd.sock"`,
 		`path = "/r/containerd/opt"`,
-		`sandbox_image = "node-e2e.local/pause:1.0"`,
+		`sandbox_image = "127.0.0.1:5000/pause:1.0"`,
 		`restrict_oom_score_adj = true`,
 		`SystemdCgroup = false`,
 		`Root = "/r/containerd/runc"`,
@@ -34,6 +34,14 @@ func TestContainerdTOML(t *testing.T) {
 	c.SystemdCgroup = true
 	if !strings.Contains(c.TOML(), "SystemdCgroup = true") {
 		t.Error("SystemdCgroup not honoured")
+	}
+	if strings.Contains(got, "config_path") {
+		t.Error("config_path set without a RegistryDir")
+	}
+	c.RegistryDir = "/r/containerd/certs.d"
+	want := "  [plugins.\"io.containerd.grpc.v1.cri\".registry]\n    config_path = \"/r/containerd/certs.d\"\n"
+	if !strings.Contains(c.TOML(), want) {
+		t.Errorf("config lacks the registry config_path %q:\n%s", want, c.TOML())
 	}
 }
 

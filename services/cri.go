@@ -2,10 +2,12 @@ package services
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -73,4 +75,28 @@ func RemovePodSandboxes(ctx context.Context, endpoint string, keep func(*runtime
 		return n, fmt.Errorf("cri: %s", strings.Join(errs, "; "))
 	}
 	return n, nil
+}
+
+// PullImages pulls refs through the CRI image service at endpoint, a few at
+// a time. The error names every image that failed.
+func PullImages(ctx context.Context, endpoint string, refs []string) error {
+	conn, err := DialCRI(endpoint)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	is := runtimeapi.NewImageServiceClient(conn)
+	var g errgroup.Group
+	g.SetLimit(4)
+	errs := make([]error, len(refs))
+	for i, ref := range refs {
+		g.Go(func() error {
+			if _, err := is.PullImage(ctx, &runtimeapi.PullImageRequest{Image: &runtimeapi.ImageSpec{Image: ref}}); err != nil {
+				errs[i] = fmt.Errorf("pull %s through CRI at %s: %w", ref, endpoint, err)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services/registry"
 )
 
 // NodeConfig describes a whole node brought up by the default mode.
@@ -40,10 +42,9 @@ type NodeConfig struct {
 	PodCIDR string
 	// SystemdCgroup makes containerd's runc use the systemd cgroup driver.
 	SystemdCgroup bool
-	// PauseBinary is the compiled pause program for the sandbox image.
-	PauseBinary string
-	// BusyboxBinary is Debian's static busybox. Default /bin/busybox.
-	BusyboxBinary string
+	// Prepull pulls every public suite image through CRI before the
+	// kubelet starts (--prepull-images).
+	Prepull bool
 	// StartTimeout bounds the wait for each of API server and Node Ready.
 	StartTimeout time.Duration
 	// KubeletUnit is the systemd unit the kubelet runs in, when launched
@@ -81,6 +82,8 @@ type NodeState struct {
 	KubeletUnit     string     `json:"kubeletUnit,omitempty"`
 	CgroupDirs      []string   `json:"cgroupDirs,omitempty"`
 	Bridge          string     `json:"bridge,omitempty"`
+	// Registry is the services process's image registry.
+	Registry *run.RegistryState `json:"registry,omitempty"`
 	// HarnessPid is the default-mode process that owns the run; a run whose
 	// harness is gone (and that is not Kept) is stale.
 	HarnessPid int `json:"harnessPid"`
@@ -167,46 +170,25 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return fail("harness", "record state", err)
 	}
 
-	// Images are built while the control plane starts.
-	imagesDone := make(chan error, 1)
-	var archive string
-	go func() {
-		t := time.Now()
-		cfg := images.NewConfig()
-		cfg.PauseBinary, cfg.WorkDir = n.cfg.PauseBinary, l.ImagesDir()
-		if n.cfg.BusyboxBinary != "" {
-			cfg.BusyboxBinary = n.cfg.BusyboxBinary
-		}
-		built, err := images.BuildAll(ctx, cfg)
-		if err == nil && len(built) > 0 {
-			archive = built[0].Path
-		}
-		n.log.V(1).Info("images built", "duration", time.Since(t), "err", err)
-		imagesDone <- err
-	}()
-
-	if err := n.timed("control plane ready", func() error { return n.startServices(ctx) }); err != nil {
-		<-imagesDone
-		return fail("services", "start etcd, kube-apiserver and namespace controller", err)
+	if err := n.timed("control plane and image registry ready", func() error { return n.startServices(ctx) }); err != nil {
+		return fail("services", "start etcd, kube-apiserver, namespace controller and the image registry", err)
 	}
 	if err := n.timed("kubeconfigs", n.writeKubeconfigs); err != nil {
-		<-imagesDone
 		return fail("harness", "write kubeconfigs", err)
 	}
 	if err := n.timed("container runtime ready", func() error { return n.startRuntime(ctx) }); err != nil {
-		<-imagesDone
 		return fail("containerd", "start container runtime", err)
 	}
-	if err := n.timed("images built and imported", func() error {
-		if err := <-imagesDone; err != nil {
-			return err
+	if !n.state.OwnRuntime {
+		if err := n.timed("images imported", func() error {
+			return importToExternalRuntime(ctx, n.state.RuntimeEndpoint, l.ImagesDir(), n.state.Registry)
+		}); err != nil {
+			return fail("images", "import the suite's images into "+n.state.RuntimeEndpoint, err)
 		}
-		if !n.state.OwnRuntime {
-			return importToExternalRuntime(ctx, n.state.RuntimeEndpoint, archive)
+	} else if n.cfg.Prepull {
+		if err := n.timed("images pulled", func() error { return PullImages(ctx, n.state.RuntimeEndpoint, PublicImages(n.state.Registry)) }); err != nil {
+			return fail("images", "pull the suite's images from the registry at "+n.state.Registry.Host, err)
 		}
-		return images.Import(ctx, "ctr", l.ContainerdSocket(), archive)
-	}); err != nil {
-		return fail("images", "build and import pause and busybox", err)
 	}
 	if err := n.timed("cgroup root created", func() error {
 		dirs, err := CreateCgroupRoot(l.CgroupRoot())
@@ -255,7 +237,11 @@ func (n *Node) startServices(ctx context.Context) error {
 	if err != nil {
 		return proc.WithLogTail(err, "log", l.ServicesLog(), 20)
 	}
+	if st.Registry == nil {
+		return fmt.Errorf("%s has no image registry", l.ServicesState())
+	}
 	n.state.APIServerURL = st.APIServerURL
+	n.state.Registry = st.Registry
 	n.phases = append(n.phases, st.Phases...)
 	return n.saveState()
 }
@@ -277,11 +263,16 @@ func (n *Node) startRuntime(ctx context.Context) error {
 		n.state.RuntimeEndpoint = ep
 		return n.saveState()
 	}
+	reg := n.state.Registry
+	if err := registry.WriteHostsDir(l.ContainerdRegistryDir(), reg.Host); err != nil {
+		return fmt.Errorf("containerd: %w", err)
+	}
 	n.containerd = NewContainerd(ContainerdConfig{
 		Binary:        n.cfg.ContainerdBinary,
 		Dir:           l.ContainerdDir(),
 		Socket:        l.ContainerdSocket(),
-		SandboxImage:  images.PauseImage,
+		SandboxImage:  reg.Images[images.PauseName],
+		RegistryDir:   l.ContainerdRegistryDir(),
 		CNIConfDir:    l.CNIConfDir(),
 		SystemdCgroup: n.cfg.SystemdCgroup,
 		LogPath:       l.ContainerdLog(),
@@ -332,9 +323,31 @@ func hostIPs() []string {
 	return out
 }
 
-// importToExternalRuntime imports the archive through ctr when the external
-// endpoint is a containerd socket.
-func importToExternalRuntime(ctx context.Context, endpoint, archive string) error {
+// PublicImages are the references of the registry's images that need no
+// credentials, sorted.
+func PublicImages(reg *run.RegistryState) []string {
+	var refs []string
+	for name, ref := range reg.Images {
+		if !slices.Contains(reg.Private, name) {
+			refs = append(refs, ref)
+		}
+	}
+	slices.Sort(refs)
+	return refs
+}
+
+// importToExternalRuntime copies the registry's public images into a
+// runtime the harness did not configure (it may not pull from a plain-HTTP
+// registry): it writes them into an archive under dir and imports that with
+// ctr, so the endpoint must be a containerd socket.
+func importToExternalRuntime(ctx context.Context, endpoint, dir string, reg *run.RegistryState) error {
+	archive := filepath.Join(dir, "images.tar")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := saveArchive(ctx, archive, PublicImages(reg)); err != nil {
+		return err
+	}
 	sock := strings.TrimPrefix(endpoint, "unix://")
 	if err := images.Import(ctx, "ctr", sock, archive); err != nil {
 		return fmt.Errorf("import images into the runtime at %s (only containerd is supported for --container-runtime-endpoint): %w", filepath.Clean(sock), err)

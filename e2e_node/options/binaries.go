@@ -46,6 +46,11 @@ func (c *Config) PauseBinary() (string, error) {
 	return findBinary("--pause-path", c.PausePath, "pause", "build it with 'make build' (hack/build.sh pause) or pass --pause-path")
 }
 
+// TestImageBinary resolves --test-image-path.
+func (c *Config) TestImageBinary() (string, error) {
+	return findBinary("--test-image-path", c.TestImagePath, "testimage", "build it with 'make build' (hack/build.sh testimage) or pass --test-image-path")
+}
+
 func findBinary(flagName, given, name, fix string) (string, error) {
 	if given != "" {
 		p, err := exec.LookPath(given)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/node-e2e/harness/internal/run"
@@ -16,10 +17,13 @@ func (c *Config) Layout() run.Layout {
 	return run.Layout{ID: filepath.Base(c.RunDir), Dir: c.RunDir, ReportDir: c.ReportDir}
 }
 
-// ServicesCommand is the command line of the services process.
-func (c *Config) ServicesCommand(self string, l run.Layout) []string {
+// ServicesCommand is the command line of the services process, which also
+// builds the suite's images from the given programs and serves them.
+func (c *Config) ServicesCommand(self string, l run.Layout, pause, testImage string) []string {
 	args := []string{self, "--run-services-mode", "--run-dir=" + l.Dir, "--report-dir=" + l.ReportDir,
-		"--server-start-timeout=" + c.ServerStartTimeout.String()}
+		"--server-start-timeout=" + c.ServerStartTimeout.String(),
+		"--pause-path=" + pause, "--test-image-path=" + testImage, "--busybox-path=" + c.BusyboxPath,
+		"--registry-port=" + strconv.Itoa(c.RegistryPort)}
 	if c.FeatureGates != "" {
 		args = append(args, "--feature-gates="+c.FeatureGates)
 	}
@@ -79,6 +83,10 @@ func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeCon
 	if err != nil {
 		return services.NodeConfig{}, "", err
 	}
+	testImage, err := c.TestImageBinary()
+	if err != nil {
+		return services.NodeConfig{}, "", err
+	}
 	launcher, err := c.Launcher()
 	if err != nil {
 		return services.NodeConfig{}, "", err
@@ -96,14 +104,13 @@ func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeCon
 		Layout:           l,
 		NodeName:         c.NodeName,
 		BearerToken:      c.BearerToken,
-		ServicesCommand:  c.ServicesCommand(self, l),
+		ServicesCommand:  c.ServicesCommand(self, l, pause, testImage),
 		KubeletCommand:   c.KubeletCommand(self, l, kubelet, endpoint, launcher),
 		RuntimeEndpoint:  external,
 		ContainerdBinary: c.ContainerdPath,
 		PodCIDR:          c.PodCIDR,
 		SystemdCgroup:    c.CgroupDriver == "systemd",
-		PauseBinary:      pause,
-		BusyboxBinary:    c.BusyboxPath,
+		Prepull:          c.PrepullImages,
 		StartTimeout:     c.ServerStartTimeout,
 		KubeletUnit:      unit,
 		Keep:             !c.StopServices,

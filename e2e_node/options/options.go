@@ -95,6 +95,14 @@ type Config struct {
 	// PausePath is the compiled pause program. Default: "pause" next to
 	// this binary.
 	PausePath string
+	// TestImagePath is the compiled test image program. Default:
+	// "testimage" next to this binary.
+	TestImagePath string
+	// RegistryPort is the port of the harness's image registry on
+	// 127.0.0.1. Default 0: a free port the kernel picks.
+	RegistryPort int
+	// ListImages prints the suite's images and exits.
+	ListImages bool
 }
 
 // maxSocketPath is the longest unix socket path containerd accepts.
@@ -154,6 +162,9 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ContainerdPath, "containerd-path", c.ContainerdPath, "containerd binary the harness starts")
 	fs.StringVar(&c.BusyboxPath, "busybox-path", c.BusyboxPath, "static busybox binary for the test images (Debian busybox-static)")
 	fs.StringVar(&c.PausePath, "pause-path", c.PausePath, "compiled pause program for the sandbox image (default: next to e2e_node.test)")
+	fs.StringVar(&c.TestImagePath, "test-image-path", c.TestImagePath, "compiled test image program (default: testimage next to e2e_node.test)")
+	fs.IntVar(&c.RegistryPort, "registry-port", c.RegistryPort, "port of the harness's image registry on 127.0.0.1 (0: a free port)")
+	fs.BoolVar(&c.ListImages, "list-images", c.ListImages, "print every image the suite uses and exit")
 }
 
 // stringList is a repeatable string flag.
@@ -195,6 +206,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ContainerRuntimeEndpoint != "" && !strings.HasPrefix(c.ContainerRuntimeEndpoint, "unix://") && !strings.HasPrefix(c.ContainerRuntimeEndpoint, "/") {
 		errs = append(errs, fmt.Sprintf("--container-runtime-endpoint=%q: want unix:///path/to/socket", c.ContainerRuntimeEndpoint))
+	}
+	if c.RegistryPort < 0 || c.RegistryPort > 65535 {
+		errs = append(errs, fmt.Sprintf("--registry-port=%d: want 0 (a free port) or 1-65535", c.RegistryPort))
 	}
 	if !filepath.IsAbs(c.RunRoot) {
 		errs = append(errs, fmt.Sprintf("--run-root=%q: give an absolute path", c.RunRoot))

@@ -92,6 +92,8 @@ func TestValidate(t *testing.T) {
 		{[]string{"--container-runtime-endpoint=tcp://1.2.3.4:1"}, "unix://"},
 		{[]string{"--run-root=relative"}, "--run-root"},
 		{[]string{"--run-root=/" + strings.Repeat("x", 80)}, "too long"},
+		{[]string{"--registry-port=70000"}, "--registry-port"},
+		{[]string{"--registry-port=-1"}, "--registry-port"},
 	}
 	for _, c := range cases {
 		cfg, err := parse(t, c.args...)
@@ -111,8 +113,9 @@ func TestChildCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := run.Layout{ID: "r1", Dir: "/runs/r1", ReportDir: "/rep"}
-	gotS := c.ServicesCommand("/bin/e2e_node.test", l)
-	wantS := []string{"/bin/e2e_node.test", "--run-services-mode", "--run-dir=/runs/r1", "--report-dir=/rep", "--server-start-timeout=2m0s", "--feature-gates=A=true"}
+	gotS := c.ServicesCommand("/bin/e2e_node.test", l, "/bin/pause", "/bin/testimage")
+	wantS := []string{"/bin/e2e_node.test", "--run-services-mode", "--run-dir=/runs/r1", "--report-dir=/rep", "--server-start-timeout=2m0s",
+		"--pause-path=/bin/pause", "--test-image-path=/bin/testimage", "--busybox-path=/bin/busybox", "--registry-port=0", "--feature-gates=A=true"}
 	if !reflect.DeepEqual(gotS, wantS) {
 		t.Errorf("ServicesCommand =\n %q\nwant\n %q", gotS, wantS)
 	}

@@ -41,6 +41,8 @@ func (c *Config) Preflight(ctx context.Context) error {
 	add(err)
 	_, err = c.PauseBinary()
 	add(err)
+	_, err = c.TestImageBinary()
+	add(err)
 	_, err = c.Launcher()
 	add(err)
 	if _, err := os.Stat(c.BusyboxPath); err != nil {
@@ -50,8 +52,14 @@ func (c *Config) Preflight(ctx context.Context) error {
 		if _, err := exec.LookPath(c.ContainerdPath); err != nil {
 			add(fmt.Errorf("no container runtime: %s does not answer and --containerd-path=%s is not installed (install containerd and runc: hack/install-deps.sh, or start your runtime)", c.ContainerRuntimeEndpoint, c.ContainerdPath))
 		}
-		if _, err := exec.LookPath("ctr"); err != nil {
-			add(errors.New("ctr not found on $PATH: it imports the test images into containerd (install containerd: hack/install-deps.sh)"))
+	} else if _, err := exec.LookPath("ctr"); err != nil {
+		add(fmt.Errorf("ctr not found on $PATH: it imports the test images into the runtime at %s (install containerd: hack/install-deps.sh)", c.ContainerRuntimeEndpoint))
+	}
+	if c.RegistryPort != 0 {
+		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", c.RegistryPort)); err != nil {
+			add(fmt.Errorf("--registry-port=%d: 127.0.0.1:%d is in use: %w (choose another --registry-port, or 0 for a free one)", c.RegistryPort, c.RegistryPort, err))
+		} else {
+			ln.Close()
 		}
 	}
 	if c.ReportDir != "" {

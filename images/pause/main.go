@@ -1,5 +1,5 @@
 // Command pause is the sandbox process of the harness's pod sandbox image
-// (images.PauseImage). It holds a pod's namespaces open by doing nothing:
+// (images.PauseName). It holds a pod's namespaces open by doing nothing:
 // it blocks until SIGINT or SIGTERM and then exits 0.
 //
 // When the pod shares its PID namespace, pause is PID 1 of that namespace, so

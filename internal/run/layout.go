@@ -62,6 +62,9 @@ func (l Layout) ContainerdDir() string     { return filepath.Join(l.Dir, "contai
 func (l Layout) ContainerdSocket() string {
 	return filepath.Join(l.Dir, "containerd", "containerd.sock")
 }
+func (l Layout) ContainerdRegistryDir() string {
+	return filepath.Join(l.Dir, "containerd", "certs.d")
+}
 func (l Layout) CNIConfDir() string        { return filepath.Join(l.Dir, "cni", "net.d") }
 func (l Layout) CNIDataDir() string        { return filepath.Join(l.Dir, "cni", "ipam") }
 func (l Layout) KubeletDir() string        { return filepath.Join(l.Dir, "kubelet") }

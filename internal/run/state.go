@@ -17,6 +17,21 @@ type ServicesState struct {
 	EtcdURL string `json:"etcdURL"`
 	// Phases are the services' startup phases, in order.
 	Phases []Phase `json:"phases"`
+	// Registry is the image registry the services process serves.
+	Registry *RegistryState `json:"registry,omitempty"`
+}
+
+// RegistryState describes the harness's image registry.
+type RegistryState struct {
+	// Host is the registry's host:port on loopback ("127.0.0.1:38211").
+	Host string `json:"host"`
+	// Username and Password open its private repositories.
+	Username string `json:"username"`
+	Password string `json:"password"`
+	// Images maps each suite image name to its full reference.
+	Images map[string]string `json:"images"`
+	// Private names the images that need the credentials.
+	Private []string `json:"private,omitempty"`
 }
 
 // Phase is one timed step of startup or teardown.

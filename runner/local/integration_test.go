@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -414,6 +415,12 @@ func TestIntegrationBadInput(t *testing.T) {
 	if err := os.WriteFile(wrongKind, []byte("kind: Pod\napiVersion: v1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	regLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regLn.Close()
+	regPort := strconv.Itoa(regLn.Addr().(*net.TCPAddr).Port)
 	ln, err := net.Listen("tcp", ":10250")
 	if err != nil {
 		t.Fatalf("port 10250 is busy before the test: %v", err)
@@ -452,6 +459,9 @@ func TestIntegrationBadInput(t *testing.T) {
 		{"services mode without run dir", []string{"--run-services-mode"}, 0, []string{"--run-services-mode needs --run-dir"}},
 		{"systemd launcher without systemd", []string{"--kubelet-launcher=systemd"}, 0, []string{"--kubelet-launcher=systemd", "did not boot with systemd"}},
 		{"stray argument", []string{"--node-name", "a", "b"}, 0, []string{"unexpected argument"}},
+		{"test image missing", []string{"--test-image-path=/nonexistent/testimage"}, 0, []string{"--test-image-path", "/nonexistent/testimage", "hack/build.sh testimage"}},
+		{"registry port in use", []string{"--registry-port=" + regPort}, 0, []string{"--registry-port=" + regPort, "in use", "0 for a free one"}},
+		{"registry port out of range", []string{"--registry-port=99999"}, 0, []string{"--registry-port=99999", "1-65535"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -502,6 +512,27 @@ func TestIntegrationStartupFailureNamesComponentAndLogTail(t *testing.T) {
 	out := r.out.String()
 	for _, want := range []string{"node startup failed: kubelet", "kubelet log:", "unknown flag: --no-such-kubelet-flag"} {
 		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	expectClean(t, before, r.root)
+}
+
+func TestIntegrationImageBuildFailureNamesTheImage(t *testing.T) {
+	_, _ = requireNode(t)
+	before := snapshot(t, "/nonexistent")
+	start := time.Now()
+	// /bin/true is no busybox: it lists no applets, so the busybox image
+	// cannot be built, which the services process finds while starting.
+	r := startSuite(t, nil, []string{"--focus=is Ready and reports"}, "--busybox-path=/bin/true")
+	if code := r.wait(t, 3*time.Minute); code == 0 {
+		t.Fatal("a run whose images cannot be built exited 0")
+	}
+	if d := time.Since(start); d > 60*time.Second {
+		t.Errorf("image build failure reported after %s", d)
+	}
+	for _, want := range []string{"services", "services.log", "build the suite's images: images: busybox: /bin/true --list: no applets listed"} {
+		if !strings.Contains(r.out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}

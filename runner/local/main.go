@@ -17,7 +17,7 @@ import (
 type config struct {
 	// BuildDependencies runs hack/build.sh first. Default true.
 	BuildDependencies bool
-	// OutDir holds kubelet, ginkgo, pause and e2e_node.test. Default _output/bin.
+	// OutDir holds kubelet, ginkgo, pause, testimage and e2e_node.test. Default _output/bin.
 	OutDir string
 	// Focus, Skip and LabelFilter select specs (ginkgo --focus, --skip,
 	// --label-filter).
@@ -32,7 +32,7 @@ type config struct {
 }
 
 func (c *config) addFlags(fs *flag.FlagSet) {
-	fs.BoolVar(&c.BuildDependencies, "build-dependencies", true, "build kubelet, ginkgo, pause and e2e_node.test first (hack/build.sh)")
+	fs.BoolVar(&c.BuildDependencies, "build-dependencies", true, "build kubelet, ginkgo, pause, testimage and e2e_node.test first (hack/build.sh)")
 	fs.StringVar(&c.OutDir, "out-dir", "_output/bin", "directory of the built binaries")
 	fs.StringVar(&c.Focus, "focus", "", "run only specs matching this regular expression")
 	fs.StringVar(&c.Skip, "skip", "", "skip specs matching this regular expression")

@@ -125,17 +125,36 @@ func (c *ControlPlane) Stop() error {
 	return errors.Join(errs...)
 }
 
-// Serve runs the control plane until ctx ends (SIGINT/SIGTERM in services
-// mode) or a component fails, writing the services state file once ready.
-func Serve(ctx context.Context, cfg Config) error {
+// Sidecar is another component the services process serves next to the
+// control plane (the image registry). It starts concurrently with it.
+type Sidecar interface {
+	// Start brings the component up and returns once it serves.
+	Start(ctx context.Context) error
+	// Describe adds the component to the services state.
+	Describe(st *run.ServicesState)
+	// Err delivers a failure after Start.
+	Err() <-chan error
+	// Stop stops it and waits; safe after a failed Start.
+	Stop() error
+}
+
+// Serve runs the control plane and side until ctx ends (SIGINT/SIGTERM in
+// services mode) or a component fails, writing the services state file
+// once all of them are ready.
+func Serve(ctx context.Context, cfg Config, side Sidecar) error {
 	log := klog.FromContext(ctx).WithName("services")
 	cp := New(cfg)
-	if err := cp.Start(ctx); err != nil {
-		return err
+	sideErr := make(chan error, 1)
+	go func() { sideErr <- side.Start(ctx) }()
+	cpErr := cp.Start(ctx)
+	if err := errors.Join(cpErr, <-sideErr); err != nil {
+		// Start undoes its own work on failure; the other may be up.
+		return errors.Join(err, side.Stop(), cp.Stop())
 	}
 	st := cp.State()
+	side.Describe(&st)
 	if err := run.WriteJSON(cfg.Layout.ServicesState(), st); err != nil {
-		return errors.Join(err, cp.Stop())
+		return errors.Join(err, side.Stop(), cp.Stop())
 	}
 	log.Info("control plane serving", "apiserver", st.APIServerURL, "etcd", st.EtcdURL)
 	var runErr error
@@ -144,6 +163,8 @@ func Serve(ctx context.Context, cfg Config) error {
 		log.Info("stopping control plane", "cause", context.Cause(ctx))
 	case runErr = <-cp.Err():
 		log.Error(runErr, "control plane failed")
+	case runErr = <-side.Err():
+		log.Error(runErr, "image registry failed")
 	}
-	return errors.Join(runErr, cp.Stop())
+	return errors.Join(runErr, side.Stop(), cp.Stop())
 }

@@ -1,0 +1,149 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/node-e2e/harness/images"
+	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services/registry"
+)
+
+// ImageRegistryConfig configures the services process's image registry.
+type ImageRegistryConfig struct {
+	// Port is the registry's port on 127.0.0.1 (--registry-port). Default
+	// 0: the kernel picks a free one.
+	Port int
+	// Images says where the images' inputs are.
+	Images images.Config
+	// LogPath receives one line per registry request. Required.
+	LogPath string
+}
+
+// ImageRegistry builds the suite's images and serves them from an
+// in-process registry on loopback, with the private test image behind
+// basic authentication.
+type ImageRegistry struct {
+	cfg     ImageRegistryConfig
+	reg     *registry.Registry
+	logFile *os.File
+	state   run.RegistryState
+	phases  []run.Phase
+}
+
+// NewImageRegistry returns an ImageRegistry for cfg; Start serves it.
+func NewImageRegistry(cfg ImageRegistryConfig) *ImageRegistry {
+	return &ImageRegistry{cfg: cfg}
+}
+
+// Start binds the registry's port, builds every suite image and pushes it.
+// A failure names the port or the image.
+func (r *ImageRegistry) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, r.Stop())
+		}
+	}()
+	f, err := os.OpenFile(r.cfg.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("registry: request log: %w", err)
+	}
+	r.logFile = f
+	user, password := registry.NewCredentials()
+	rc := registry.NewConfig()
+	rc.Address = net.JoinHostPort("127.0.0.1", strconv.Itoa(r.cfg.Port))
+	rc.Username, rc.Password, rc.LogWriter = user, password, f
+	r.reg = registry.New(rc)
+
+	t := time.Now()
+	if err := r.reg.Start(ctx); err != nil {
+		return err
+	}
+	r.phase("registry serving", t)
+
+	t = time.Now()
+	built, err := images.BuildSuite(ctx, r.cfg.Images)
+	if err != nil {
+		return fmt.Errorf("build the suite's images: %w", err)
+	}
+	r.phase("images built", t)
+
+	t = time.Now()
+	byRepo := make(map[string]v1.Image, len(built))
+	refs := make(map[string]string, len(built))
+	var private []string
+	for name, img := range built {
+		repo := images.Repos[name]
+		byRepo[repo] = img
+		refs[name] = images.Ref(r.reg.Host(), name)
+		if strings.HasPrefix(repo, rc.PrivatePrefix) {
+			private = append(private, name)
+		}
+	}
+	if err := r.reg.PushAll(ctx, byRepo); err != nil {
+		return err
+	}
+	r.phase("images pushed to the registry", t)
+	r.state = run.RegistryState{Host: r.reg.Host(), Username: user, Password: password, Images: refs, Private: private}
+	return nil
+}
+
+func (r *ImageRegistry) phase(name string, start time.Time) {
+	r.phases = append(r.phases, run.Phase{Name: name, Duration: time.Since(start)})
+}
+
+// Describe adds the registry and its startup phases to the services state.
+func (r *ImageRegistry) Describe(st *run.ServicesState) {
+	s := r.state
+	st.Registry = &s
+	st.Phases = append(st.Phases, r.phases...)
+}
+
+// Err delivers a serving failure after Start.
+func (r *ImageRegistry) Err() <-chan error {
+	if r.reg == nil {
+		return nil
+	}
+	return r.reg.Err()
+}
+
+// Stop stops serving and closes the request log; idempotent.
+func (r *ImageRegistry) Stop() error {
+	var errs []error
+	if r.reg != nil {
+		errs = append(errs, r.reg.Stop())
+	}
+	if r.logFile != nil {
+		errs = append(errs, r.logFile.Close())
+		r.logFile = nil
+	}
+	return errors.Join(errs...)
+}
+
+// saveArchive fetches refs from the harness's plain-HTTP registry and
+// writes them into one docker archive at path.
+func saveArchive(ctx context.Context, path string, refs []string) error {
+	imgs := make(map[string]v1.Image, len(refs))
+	for _, ref := range refs {
+		r, err := name.ParseReference(ref, name.Insecure)
+		if err != nil {
+			return fmt.Errorf("image %s: %w", ref, err)
+		}
+		img, err := remote.Image(r, remote.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("fetch image %s from the harness's registry: %w", ref, err)
+		}
+		imgs[ref] = img
+	}
+	return images.WriteArchive(path, imgs)
+}
