@@ -68,4 +68,5 @@ var imageSources = map[string]string{
 	images.BusyboxName:     "Debian busybox-static",
 	images.TestName:        "images/testimage (Go, static)",
 	images.PrivateTestName: "images/testimage, in the registry's private path (basic auth)",
+	images.PullTestName:    "images/testimage, never pre-pulled (the image-pull specs pull it)",
 }

@@ -55,8 +55,8 @@ func connect(info suiteInfo) error {
 	return nil
 }
 
-// ensureImages checks over CRI that every public suite image is in the
-// runtime (the harness pulled them, --prepull-images).
+// ensureImages checks over CRI that every image the harness pre-pulls is in
+// the runtime (the harness pulled them, --prepull-images).
 func ensureImages(ctx context.Context) error {
 	if env.info.Registry == nil {
 		return errors.New("no image registry is known for this node: the suite's images come from the registry of a run this harness started (use it, or --run-dir of a run left by --stop-services=false)")
@@ -68,7 +68,7 @@ func ensureImages(ctx context.Context) error {
 	defer conn.Close()
 	is := runtimeapi.NewImageServiceClient(conn)
 	var missing []string
-	for _, ref := range services.PublicImages(env.info.Registry) {
+	for _, ref := range services.PrepullImages(env.info.Registry) {
 		resp, err := is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: ref}})
 		if err != nil {
 			return fmt.Errorf("image status %s: %w", ref, err)

@@ -11,7 +11,8 @@ import (
 // BuildSuite builds every image of the suite as cfg says, keyed by name
 // (Names): pause, busybox and the test image concurrently, compiling the
 // pause and test programs first when cfg gives no binaries. PrivateTestName is
-// the test image itself, to be served under the private repository path.
+// and PullTestName are the test image itself, served under other
+// repositories.
 func BuildSuite(ctx context.Context, cfg Config) (map[string]v1.Image, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func BuildSuite(ctx context.Context, cfg Config) (map[string]v1.Image, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := map[string]v1.Image{PauseName: pause, BusyboxName: bb, TestName: test, PrivateTestName: test}
+	out := map[string]v1.Image{PauseName: pause, BusyboxName: bb, TestName: test, PrivateTestName: test, PullTestName: test}
 	for name, img := range out {
 		if _, err := img.Digest(); err != nil {
 			return nil, fmt.Errorf("images: digest of %s: %w", name, err)

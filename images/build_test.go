@@ -71,8 +71,10 @@ func TestBuildSuite(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(built)); !slices.Equal(got, Names()) {
 		t.Fatalf("built %v, want %v", got, Names())
 	}
-	if mustDigest(t, built[PrivateTestName]) != mustDigest(t, built[TestName]) {
-		t.Error("the private test image differs from the test image")
+	for _, n := range []string{PrivateTestName, PullTestName} {
+		if mustDigest(t, built[n]) != mustDigest(t, built[TestName]) {
+			t.Errorf("%s differs from the test image", n)
+		}
 	}
 	for _, bin := range []string{"pause", "testimage"} {
 		if st, err := os.Stat(filepath.Join(cfg.WorkDir, bin)); err != nil || st.Mode().Perm()&0o111 == 0 {

@@ -19,6 +19,9 @@ const (
 	// PrivateTestName is the test image again, in the registry's private
 	// repository path: pulling it needs the registry's credentials.
 	PrivateTestName = "private-testimage"
+	// PullTestName is the test image again under a repository of its own
+	// that the harness never pre-pulls: the image-pull specs pull it.
+	PullTestName = "pull-testimage"
 )
 
 // Repos maps each image name to its repository:tag in the registry. Tags
@@ -29,7 +32,13 @@ var Repos = map[string]string{
 	BusyboxName:     "busybox:1.0",
 	TestName:        "testimage:1.0",
 	PrivateTestName: "private/testimage:1.0",
+	PullTestName:    "pull/testimage:1.0",
 }
+
+// Prepulled reports whether the harness pulls image name before the specs:
+// every image but the private one (it needs credentials) and the one the
+// image-pull specs pull themselves.
+func Prepulled(name string) bool { return name != PrivateTestName && name != PullTestName }
 
 // Names returns the image names, sorted.
 func Names() []string { return slices.Sorted(maps.Keys(Repos)) }

@@ -186,7 +186,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			return fail("images", "import the suite's images into "+n.state.RuntimeEndpoint, err)
 		}
 	} else if n.cfg.Prepull {
-		if err := n.timed("images pulled", func() error { return PullImages(ctx, n.state.RuntimeEndpoint, PublicImages(n.state.Registry)) }); err != nil {
+		if err := n.timed("images pulled", func() error { return PullImages(ctx, n.state.RuntimeEndpoint, PrepullImages(n.state.Registry)) }); err != nil {
 			return fail("images", "pull the suite's images from the registry at "+n.state.Registry.Host, err)
 		}
 	}
@@ -323,12 +323,12 @@ func hostIPs() []string {
 	return out
 }
 
-// PublicImages are the references of the registry's images that need no
-// credentials, sorted.
-func PublicImages(reg *run.RegistryState) []string {
+// PrepullImages are the references of the registry's images that the
+// harness pulls before the specs (images.Prepulled), sorted.
+func PrepullImages(reg *run.RegistryState) []string {
 	var refs []string
 	for name, ref := range reg.Images {
-		if !slices.Contains(reg.Private, name) {
+		if images.Prepulled(name) && !slices.Contains(reg.Private, name) {
 			refs = append(refs, ref)
 		}
 	}
@@ -345,7 +345,7 @@ func importToExternalRuntime(ctx context.Context, endpoint, dir string, reg *run
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := saveArchive(ctx, archive, PublicImages(reg)); err != nil {
+	if err := saveArchive(ctx, archive, PrepullImages(reg)); err != nil {
 		return err
 	}
 	sock := strings.TrimPrefix(endpoint, "unix://")
