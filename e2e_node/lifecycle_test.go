@@ -2,6 +2,7 @@ package e2e_node
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 )
 
@@ -56,6 +58,29 @@ var _ = ginkgo.Describe("Lifecycle hooks", ginkgo.Label("NodeConformance"), func
 		got, err = os.ReadFile(filepath.Join(dir, "prestop"))
 		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "preStop must have run before the container stopped")
 		gomega.Expect(string(got)).To(gomega.Equal("stopping\n"))
+	})
+
+	ginkgo.It("calls HTTP postStart and preStop hooks", func(ctx context.Context) {
+		// The hooks call a handler pod; its request log shows the calls.
+		handler := uniqueName("handler")
+		createPod(ctx, ns, testImagePod(handler, "serve", "--port=8080"))
+		hp := awaitPodPhase(ctx, ns, handler, v1.PodRunning, 2*time.Minute)
+		gomega.Eventually(ctx, func() (string, error) {
+			return httpGet("http://" + net.JoinHostPort(hp.Status.PodIP, "8080") + "/healthz")
+		}).WithTimeout(30 * time.Second).Should(gomega.Equal("ok"))
+
+		name := uniqueName("http-hooks")
+		pod := busyboxPod(name, "sleep", "3600")
+		get := func(msg string) *v1.LifecycleHandler {
+			return &v1.LifecycleHandler{HTTPGet: &v1.HTTPGetAction{Host: hp.Status.PodIP, Port: intstr.FromInt32(8080), Path: "/echo?msg=" + msg}}
+		}
+		pod.Spec.Containers[0].Lifecycle = &v1.Lifecycle{PostStart: get("poststart-" + name), PreStop: get("prestop-" + name)}
+		createPod(ctx, ns, pod)
+		awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)
+		gomega.Expect(podLogs(ctx, ns, handler, "main", false)).To(gomega.ContainSubstring("msg=poststart-"+name), "the postStart hook must have been called when the pod is Running")
+		gomega.Expect(podLogs(ctx, ns, handler, "main", false)).NotTo(gomega.ContainSubstring("msg=prestop-" + name))
+		deletePodAndWait(ctx, ns, name)
+		gomega.Expect(podLogs(ctx, ns, handler, "main", false)).To(gomega.ContainSubstring("msg=prestop-"+name), "the preStop hook must have been called before the container stopped")
 	})
 
 	ginkgo.It("pauses termination for a sleep preStop action", func(ctx context.Context) {

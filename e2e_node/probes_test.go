@@ -86,4 +86,31 @@ var _ = ginkgo.Describe("Probes", ginkgo.Label("NodeConformance"), func() {
 		gomega.Expect(restartCount(p)).To(gomega.BeZero(), "liveness ran before the startup probe succeeded")
 		gomega.Expect(*p.Status.ContainerStatuses[0].Started).To(gomega.BeTrue())
 	})
+
+	ginkgo.It("mark a container ready through a gRPC readiness probe and restart one whose gRPC liveness probe fails", func(ctx context.Context) {
+		ready := uniqueName("grpc-ready")
+		pod := testImagePod(ready, "grpc-health", "--port=8081")
+		pod.Spec.RestartPolicy = v1.RestartPolicyAlways
+		pod.Spec.Containers[0].ReadinessProbe = &v1.Probe{
+			ProbeHandler:  v1.ProbeHandler{GRPC: &v1.GRPCAction{Port: 8081}},
+			PeriodSeconds: 1, FailureThreshold: 1,
+		}
+		createPod(ctx, ns, pod)
+
+		sick := uniqueName("grpc-live")
+		pod = testImagePod(sick, "grpc-health", "--port=8081", "--status=NOT_SERVING")
+		pod.Spec.RestartPolicy = v1.RestartPolicyAlways
+		pod.Spec.Containers[0].LivenessProbe = &v1.Probe{
+			ProbeHandler:        v1.ProbeHandler{GRPC: &v1.GRPCAction{Port: 8081}},
+			InitialDelaySeconds: 1, PeriodSeconds: 1, FailureThreshold: 1,
+		}
+		createPod(ctx, ns, pod)
+
+		awaitPod(ctx, ns, ready, 2*time.Minute, "Ready through its gRPC probe", containerReady)
+		awaitPod(ctx, ns, sick, 2*time.Minute, "restarted by its gRPC liveness probe", func(p *v1.Pod) bool { return restartCount(p) >= 1 })
+		awaitEvent(ctx, ns, sick, "Unhealthy", "Liveness probe failed")
+		p, err := env.client.CoreV1().Pods(ns).Get(ctx, ready, metaGet)
+		gomega.Expect(err).NotTo(gomega.HaveOccurred())
+		gomega.Expect(restartCount(p)).To(gomega.BeZero(), "a SERVING container must not be restarted")
+	})
 })
