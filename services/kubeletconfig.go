@@ -46,7 +46,8 @@ func kubeletDefaults(in KubeletConfigInput) map[string]any {
 		"oomScoreAdj":  0,
 		"cgroupDriver": in.CgroupDriver,
 		"cgroupRoot":   in.CgroupRoot,
-		// Images cannot be pulled again here: never garbage-collect them.
+		// The suite's images are few and small: never garbage-collect
+		// them in the middle of a run.
 		"imageGCHighThresholdPercent": 100,
 		"imageGCLowThresholdPercent":  99,
 		"evictionHard": map[string]any{
@@ -54,6 +55,9 @@ func kubeletDefaults(in KubeletConfigInput) map[string]any {
 			"nodefs.available":  "2%",
 			"imagefs.available": "2%",
 		},
+		// A bounded process count per pod, as production nodes set (the
+		// PID-limit specs check it is enforced).
+		"podPidsLimit":        1024,
 		"serializeImagePulls": false,
 		"fileCheckFrequency":  "1s",
 		"syncFrequency":       "10s",
