@@ -79,6 +79,8 @@ func TestE2ENode(t *testing.T) {
 var harness struct {
 	node   *services.Node
 	layout run.Layout
+	// info is how the specs reach the node process 1 brought up.
+	info suiteInfo
 	// stopWatch ends the watch on the node's processes (see fault.go).
 	stopWatch func()
 	failed    atomic.Bool
@@ -90,6 +92,7 @@ var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 		harness.failed.Store(true)
 		ginkgo.Fail(err.Error())
 	}
+	harness.info = info
 	if harness.node != nil {
 		harness.stopWatch = watchNode(harness.node, harness.layout, cfg.RestartKubelet)
 	}
@@ -115,11 +118,15 @@ var _ = ginkgo.SynchronizedAfterSuite(func() {}, func() {
 	if harness.stopWatch != nil {
 		harness.stopWatch()
 	}
+	auditErr := auditRuntimeImages(harness.info)
 	fault := faultText(harness.layout)
 	if fault != "" {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: the specs were aborted because the node failed:\n%s", fault)
 	}
 	if !cfg.StopServices {
+		if auditErr != nil {
+			ginkgo.Fail(auditErr.Error())
+		}
 		return
 	}
 	err := harness.node.Stop()
@@ -130,6 +137,9 @@ var _ = ginkgo.SynchronizedAfterSuite(func() {}, func() {
 	}
 	if fault != "" {
 		ginkgo.Fail("the node failed during the run (teardown completed): " + fault)
+	}
+	if auditErr != nil {
+		ginkgo.Fail(auditErr.Error())
 	}
 })
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,4 +100,25 @@ func PullImages(ctx context.Context, endpoint string, refs []string) error {
 	}
 	_ = g.Wait()
 	return errors.Join(errs...)
+}
+
+// ListImageRefs returns every tag and digest reference of the images in
+// the runtime at endpoint, sorted.
+func ListImageRefs(ctx context.Context, endpoint string) ([]string, error) {
+	conn, err := DialCRI(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	resp, err := runtimeapi.NewImageServiceClient(conn).ListImages(ctx, &runtimeapi.ListImagesRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("cri: list images: %w", err)
+	}
+	var refs []string
+	for _, img := range resp.Images {
+		refs = append(refs, img.RepoTags...)
+		refs = append(refs, img.RepoDigests...)
+	}
+	slices.Sort(refs)
+	return refs, nil
 }

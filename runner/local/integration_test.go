@@ -322,6 +322,46 @@ func expectLogs(t *testing.T, dir string) {
 	}
 }
 
+// expectOnlyRegistryImages checks, from the run's own audit and the
+// registry's request log, that every image the runtime held at the end of
+// the suite came from the harness's registry, and that the kubelet and
+// containerd really pulled through it.
+func expectOnlyRegistryImages(t *testing.T, dir string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "runtime-images.txt"))
+	if err != nil {
+		t.Fatalf("no image audit: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	host, ok := strings.CutPrefix(lines[0], "registry ")
+	if !ok || host == "" {
+		t.Fatalf("audit does not start with the registry: %q", lines[0])
+	}
+	images := 0
+	for _, l := range lines[1:] {
+		ref, _ := strings.CutPrefix(l, "image ")
+		if !strings.HasPrefix(ref, host+"/") && !strings.HasPrefix(ref, "sha256:") {
+			t.Errorf("image %q did not come from the harness's registry %s", ref, host)
+		}
+		images++
+	}
+	for _, want := range []string{host + "/pause:1.0", host + "/busybox:1.0", host + "/testimage:1.0", host + "/pull/testimage:1.0", host + "/private/testimage:1.0"} {
+		if !strings.Contains(string(b), "image "+want+"\n") {
+			t.Errorf("the runtime never held %s", want)
+		}
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "registry.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"HEAD /v2/pause/manifests/1.0 200", "HEAD /v2/busybox/manifests/1.0 200", "HEAD /v2/pull/testimage/manifests/1.0 200", "HEAD /v2/private/testimage/manifests/1.0 401", "HEAD /v2/private/testimage/manifests/1.0 200"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("registry.log lacks %q", want)
+		}
+	}
+	t.Logf("%d image references, all from %s", images, host)
+}
+
 func TestIntegrationSuitePasses(t *testing.T) {
 	_, _ = requireNode(t)
 	before := snapshot(t, "/nonexistent")
@@ -342,6 +382,10 @@ func TestIntegrationSuitePasses(t *testing.T) {
 		"runs a kubelet that refuses anonymous requests and has no read-only port",
 		"keeps the run directory 0700 and every credential file 0600",
 		"never writes the admin token into a log or report",
+		"refuses a private image without imagePullSecrets and runs it with them",
+		"mark a container ready through a gRPC readiness probe",
+		"calls HTTP postStart and preStop hooks",
+		"keeps running pods and the Node Ready across a requested restart",
 	} {
 		found := false
 		for _, p := range passed {
@@ -357,7 +401,8 @@ func TestIntegrationSuitePasses(t *testing.T) {
 		t.Errorf("JUnit: %d failures, %d errors", j.Failures, j.Errors)
 	}
 	expectLogs(t, r.report)
-	for _, phase := range []string{"etcd ready", "apiserver ready", "kubelet started", "node ready", "teardown"} {
+	expectOnlyRegistryImages(t, r.report)
+	for _, phase := range []string{"etcd ready", "apiserver ready", "images built", "images pulled", "kubelet started", "node ready", "teardown"} {
 		if !strings.Contains(r.out.String(), phase) {
 			t.Errorf("output does not report the %q phase", phase)
 		}
