@@ -1,0 +1,161 @@
+package gce
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// LedgerFile is the name of the ledger in the results directory.
+const LedgerFile = "instances.json"
+
+// Ledger records the instances a run asked for, on disk, before each is
+// created and again when it is deleted, so that a run that dies leaves a
+// list of what to delete (see Reap).
+type Ledger struct {
+	mu   sync.Mutex
+	path string
+	data LedgerData
+}
+
+// LedgerData is the ledger file's content.
+type LedgerData struct {
+	// RunID is the run's id, the value of LabelKey on its instances.
+	RunID string `json:"runID"`
+	// Project, Zone and Endpoint say where the instances are.
+	Project  string `json:"project"`
+	Zone     string `json:"zone"`
+	Endpoint string `json:"endpoint,omitempty"`
+	// Instances are the instances, in the order they were requested.
+	Instances []LedgerEntry `json:"instances"`
+}
+
+// LedgerEntry is one instance.
+type LedgerEntry struct {
+	Name      string     `json:"name"`
+	Image     string     `json:"image"`
+	Requested time.Time  `json:"requested"`
+	Deleted   *time.Time `json:"deleted,omitempty"`
+}
+
+// OpenLedger opens the ledger at path for a run, creating it if needed.
+// An existing ledger of another run is an error: one results directory
+// per run.
+func OpenLedger(path string, d LedgerData) (*Ledger, error) {
+	l := &Ledger{path: path}
+	old, err := ReadLedger(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		l.data = d
+		l.data.Instances = nil
+		return l, l.save()
+	case err != nil:
+		return nil, err
+	case old.RunID != d.RunID:
+		return nil, fmt.Errorf("ledger %s belongs to run %s, not %s: use a new results directory, or reap that run first", path, old.RunID, d.RunID)
+	}
+	l.data = old
+	return l, nil
+}
+
+// ReadLedger reads a ledger file.
+func ReadLedger(path string) (LedgerData, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return LedgerData{}, err
+	}
+	var d LedgerData
+	if err := json.Unmarshal(b, &d); err != nil {
+		return LedgerData{}, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Path returns the ledger file's path.
+func (l *Ledger) Path() string { return l.path }
+
+// Data returns a copy of the ledger's content.
+func (l *Ledger) Data() LedgerData {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d := l.data
+	d.Instances = append([]LedgerEntry(nil), l.data.Instances...)
+	return d
+}
+
+// Requested records that instance name is about to be created.
+func (l *Ledger) Requested(name, image string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, e := range l.data.Instances {
+		if e.Name == name {
+			l.data.Instances[i].Deleted = nil
+			return l.save()
+		}
+	}
+	l.data.Instances = append(l.data.Instances, LedgerEntry{Name: name, Image: image, Requested: time.Now().UTC()})
+	return l.save()
+}
+
+// Deleted records that instance name is gone.
+func (l *Ledger) Deleted(name string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now().UTC()
+	for i, e := range l.data.Instances {
+		if e.Name == name && e.Deleted == nil {
+			l.data.Instances[i].Deleted = &now
+		}
+	}
+	return l.save()
+}
+
+// Live returns the instances not recorded as deleted.
+func (d LedgerData) Live() []string {
+	var out []string
+	for _, e := range d.Instances {
+		if e.Deleted == nil {
+			out = append(out, e.Name)
+		}
+	}
+	return out
+}
+
+// save writes the ledger atomically: a crash leaves the old or the new
+// version, never half of one.
+func (l *Ledger) save() error {
+	b, err := json.MarshalIndent(l.data, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(l.path), ".instances-*.json")
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), l.path); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return nil
+}

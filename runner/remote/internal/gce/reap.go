@@ -1,0 +1,69 @@
+package gce
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+)
+
+// Reap deletes a run's instances: those the ledger (if any) lists as not
+// deleted, and those the API lists with the run's label. It records each
+// deletion in the ledger, calls report for each instance, and returns the
+// names it deleted (or found already gone).
+func Reap(ctx context.Context, g *Compute, l *Ledger, runID string, report func(name string, d time.Duration, err error)) ([]string, error) {
+	seen := map[string]bool{}
+	var names []string
+	if l != nil {
+		for _, n := range l.Data().Live() {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	var errs []error
+	if runID != "" {
+		listed, err := g.ListRun(ctx, runID)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, n := range listed {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	type outcome struct {
+		name string
+		err  error
+	}
+	results := make(chan outcome)
+	for _, n := range names {
+		go func() {
+			start := time.Now()
+			err := g.Delete(ctx, n)
+			if report != nil {
+				report(n, time.Since(start), err)
+			}
+			results <- outcome{n, err}
+		}()
+	}
+	var deleted []string
+	for range names {
+		o := <-results
+		if o.err != nil {
+			errs = append(errs, o.err)
+			continue
+		}
+		deleted = append(deleted, o.name)
+		if l != nil {
+			if err := l.Deleted(o.name); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	sort.Strings(deleted)
+	return deleted, errors.Join(errs...)
+}

@@ -1,0 +1,149 @@
+package hostrun
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/node-e2e/harness/runner/remote/internal/archive"
+	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
+)
+
+// The remote command lines. Each is a POSIX shell command line that sshd
+// hands to the login user's shell; every path and argument in it is
+// quoted with sshcmd.Quote.
+
+// workspacePrefix starts the name of every workspace the runner creates.
+const workspacePrefix = "node-e2e."
+
+// workspaceCommand creates the workspace and prints its path and the
+// login user's uid (to know whether commands need sudo).
+func workspaceCommand() string {
+	return "mktemp -d -t " + workspacePrefix + "XXXXXXXXXX && id -u"
+}
+
+// parseWorkspace reads workspaceCommand's output. The path must look like
+// what mktemp made, since cleanup will remove it recursively.
+func parseWorkspace(out string) (ws string, root bool, err error) {
+	lines := strings.Fields(out)
+	if len(lines) != 2 {
+		return "", false, fmt.Errorf("unexpected output %q", out)
+	}
+	ws, uid := lines[0], lines[1]
+	if !path.IsAbs(ws) || path.Clean(ws) != ws || !strings.HasPrefix(path.Base(ws), workspacePrefix) || path.Dir(ws) == "/" {
+		return "", false, fmt.Errorf("unexpected workspace path %q", ws)
+	}
+	if _, err := strconv.Atoi(uid); err != nil {
+		return "", false, fmt.Errorf("unexpected uid %q", uid)
+	}
+	return ws, uid == "0", nil
+}
+
+// asRoot prefixes a command with sudo when the login user is not root.
+// sudo -n fails at once instead of prompting for a password.
+func asRoot(root bool, args ...string) string {
+	if root {
+		return sshcmd.Join(args...)
+	}
+	return "sudo -n " + sshcmd.Join(args...)
+}
+
+func uploadCommand(ws string) string {
+	return "cat > " + sshcmd.Quote(path.Join(ws, archive.FileName))
+}
+
+func unpackCommand(ws string) string {
+	a := path.Join(ws, archive.FileName)
+	return sshcmd.Join("tar", "-xzf", a, "-C", ws) + " && " + sshcmd.Join("rm", "-f", a)
+}
+
+func installCommand(ws string, root bool) string {
+	return asRoot(root, path.Join(ws, archive.InstallDeps))
+}
+
+// SuiteDeadlines splits the suite step's bound, test, into the deadlines
+// that let the suite end by itself and report before the runner gives up
+// on it. The host's clock starts later than the runner's (by the time ssh
+// takes to connect), so the last margin also covers that. With margin =
+// test/10, between 3s and 2m:
+//
+//	ginkgo's own --timeout      test - 3*margin  (Ginkgo stops, tears down, reports)
+//	SIGINT to the suite         test - 2*margin  (from run-suite.sh's watchdog on the host)
+//	SIGKILL to the suite        test - margin
+//	the runner kills ssh        test
+func SuiteDeadlines(test time.Duration) (ginkgo, interrupt, kill time.Duration) {
+	margin := min(max(test/10, 3*time.Second), 2*time.Minute)
+	return test - 3*margin, test - 2*margin, margin
+}
+
+// seconds renders d as whole seconds, at least 1, for shell scripts.
+func seconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int(d/time.Second)))
+}
+
+// GinkgoArgs returns ginkgo's arguments for a suite in workspace ws.
+func (c Config) GinkgoArgs(ws string) []string {
+	args := []string{"--no-color", "-v"}
+	if c.Parallelism > 1 {
+		args = append(args, "--procs="+strconv.Itoa(c.Parallelism))
+	}
+	if c.Focus != "" {
+		args = append(args, "--focus="+c.Focus)
+	}
+	if c.Skip != "" {
+		args = append(args, "--skip="+c.Skip)
+	}
+	if c.LabelFilter != "" {
+		args = append(args, "--label-filter="+c.LabelFilter)
+	}
+	if !hasFlag(c.GinkgoFlags, "timeout") {
+		g, _, _ := SuiteDeadlines(c.Timeouts.Test)
+		args = append(args, "--timeout="+g.String())
+	}
+	args = append(args, c.GinkgoFlags...)
+	args = append(args, path.Join(ws, "e2e_node.test"), "--", "--report-dir="+path.Join(ws, "results"))
+	if c.KubeletConfig {
+		args = append(args, "--kubelet-config-file="+path.Join(ws, archive.KubeletConfig))
+	}
+	return append(args, c.TestArgs...)
+}
+
+// hasFlag reports whether args set the flag name (-name or --name, with or
+// without =value).
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// suiteCommand runs the suite through the archive's run-suite.sh.
+func (c Config) suiteCommand(ws string, root bool) string {
+	_, interrupt, kill := SuiteDeadlines(c.Timeouts.Test)
+	args := []string{path.Join(ws, archive.RunScript), "run", seconds(interrupt), seconds(kill)}
+	return asRoot(root, append(args, c.GinkgoArgs(ws)...)...)
+}
+
+// stopCommand interrupts a running suite and waits up to grace for it.
+func stopCommand(ws string, root bool, grace time.Duration) string {
+	return asRoot(root, path.Join(ws, archive.RunScript), "stop", seconds(grace))
+}
+
+// collectCommand writes the report directory to stdout as a tar.gz.
+func collectCommand(ws string, root bool) string {
+	results := path.Join(ws, "results")
+	return "if [ -d " + sshcmd.Quote(results) + " ]; then " +
+		asRoot(root, "tar", "-czf", "-", "-C", results, ".") +
+		"; else echo 'no results directory on the host' >&2; exit 3; fi"
+}
+
+// cleanupCommand removes the workspace, including root-owned files the
+// suite left in it.
+func cleanupCommand(ws string, root bool) string {
+	return asRoot(root, "rm", "-rf", "--", ws)
+}

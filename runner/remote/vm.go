@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/node-e2e/harness/runner/remote/internal/gce"
+	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
+	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
+)
+
+// sshRetryInterval is how long awaitSSH waits between attempts.
+var sshRetryInterval = 5 * time.Second
+
+// runImage creates a VM from s, runs the suite on it like on any SSH
+// host, and deletes it. The VM is written to the ledger before it is
+// created, and deleted even if the run is interrupted (then, or when it
+// failed to boot, after saving its serial console).
+func (r *runner) runImage(ctx, salvage context.Context, s gce.Spec) (res hostrun.Result) {
+	start := time.Now()
+	name := gce.InstanceName(r.p.prefix, s.ShortName)
+	res = hostrun.Result{Host: name, ArtifactsDir: filepath.Join(r.p.resultsDir, name)}
+	defer func() { res.Duration = time.Since(start) }()
+	if len(s.KernelArguments) > 0 {
+		r.progress.Step(name, "create", "warning", 0, "kernel_arguments are not supported and are ignored")
+	}
+
+	createStart := time.Now()
+	image, err := r.compute.ResolveImage(ctx, s)
+	if err == nil {
+		err = r.ledger.Requested(name, s.Project+"/"+image)
+	}
+	if err != nil {
+		r.progress.Step(name, "create", "FAILED", time.Since(createStart), err.Error())
+		res.Fail("create: " + err.Error())
+		return res
+	}
+	defer func() { r.finishVM(name, &res) }()
+	err = r.compute.Create(ctx, r.p.gce.InstanceResource(name, image, r.withSSHKey(s)))
+	if err != nil {
+		r.progress.Step(name, "create", "FAILED", time.Since(createStart), err.Error())
+		res.Fail("create: " + err.Error())
+		return res
+	}
+	r.progress.Step(name, "create", "ok", time.Since(createStart), fmt.Sprintf("%s/%s (%s)", s.Project, image, s.Description))
+
+	bootStart := time.Now()
+	bootCtx, cancel := context.WithTimeout(ctx, r.p.bootTO)
+	defer cancel()
+	ip, err := r.compute.AwaitRunning(bootCtx, name)
+	client := r.p.host.SSH
+	client.KnownHostsFile = filepath.Join(r.p.resultsDir, "known_hosts")
+	target := sshcmd.Target{Name: name, Address: ip}
+	if err == nil {
+		err = awaitSSH(bootCtx, client, target)
+	}
+	if err != nil {
+		r.progress.Step(name, "boot", "FAILED", time.Since(bootStart), err.Error())
+		res.Fail("boot: " + err.Error())
+		return res
+	}
+	r.progress.Step(name, "boot", "ok", time.Since(bootStart), "ssh answers at "+ip)
+
+	c := r.p.host
+	c.SSH = client
+	return hostrun.Run(ctx, salvage, c, target, r.progress)
+}
+
+// withSSHKey adds the --ssh-key's public key to the VM's ssh-keys
+// metadata, unless the image config sets ssh-keys itself.
+func (r *runner) withSSHKey(s gce.Spec) gce.Spec {
+	if r.p.sshPubKey == "" || r.p.sshKeysUser == "" || s.Metadata["ssh-keys"] != "" {
+		return s
+	}
+	md := maps.Clone(s.Metadata)
+	if md == nil {
+		md = map[string]string{}
+	}
+	md["ssh-keys"] = r.p.sshKeysUser + ":" + r.p.sshPubKey
+	s.Metadata = md
+	return s
+}
+
+// finishVM saves the VM's serial console and, unless told to keep it,
+// deletes it. It runs whatever happened before, interrupts included:
+// deletion is bounded by --gce-timeout, not by the run's context.
+func (r *runner) finishVM(name string, res *hostrun.Result) {
+	ctx := context.Background()
+	if out, err := r.compute.SerialOutput(ctx, name); err == nil {
+		if err := os.MkdirAll(res.ArtifactsDir, 0o755); err == nil {
+			os.WriteFile(filepath.Join(res.ArtifactsDir, "serial-1.log"), []byte(out), 0o644)
+		}
+	}
+	if !r.p.deleteVMs {
+		r.progress.Step(name, "delete", "skipped", 0, "--delete-instances=false: VM kept")
+		return
+	}
+	start := time.Now()
+	err := r.compute.Delete(ctx, name)
+	if err == nil {
+		err = r.ledger.Deleted(name)
+	}
+	if err != nil {
+		r.progress.Step(name, "delete", "FAILED", time.Since(start), err.Error())
+		res.Notes = append(res.Notes, "VM not deleted: "+err.Error())
+		return
+	}
+	r.progress.Step(name, "delete", "ok", time.Since(start), "")
+}
+
+// awaitSSH tries `ssh target true` until it succeeds or ctx ends.
+func awaitSSH(ctx context.Context, c sshcmd.Client, t sshcmd.Target) error {
+	timeout := c.ConnectTimeout
+	if timeout <= 0 {
+		timeout = sshcmd.DefaultConnectTimeout
+	}
+	for {
+		err := sshcmd.Run(ctx, sshcmd.Step{Name: "ssh", Path: c.BinaryPath(), Args: c.Args(t, "true"), Timeout: timeout + 10*time.Second})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("ssh to %s did not answer: %s", t, strings.TrimPrefix(err.Error(), "ssh: "))
+		case <-time.After(sshRetryInterval):
+		}
+	}
+}
