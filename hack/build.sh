@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # build.sh builds the binaries a node e2e run needs into $OUT_DIR
 # (default _output/bin): kubelet and ginkgo from the versions pinned in go.mod,
-# and the pause and test image programs and e2e_node.test from this repository.
+# and the pause and test image programs, e2e_node.test and systemd-sandbox from
+# this repository.
 #
-# Usage: hack/build.sh [kubelet] [ginkgo] [pause] [testimage] [e2e_node.test]   (default: all)
+# Usage: hack/build.sh [kubelet] [ginkgo] [pause] [testimage] [e2e_node.test] [systemd-sandbox]   (default: all)
 #
 # Go's build cache makes a second build of an unchanged binary take seconds.
 set -euo pipefail
@@ -20,7 +21,7 @@ pkg=k8s.io/component-base/version
 ldflags="-s -w -X ${pkg}.gitVersion=${k8s_version} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(kubelet ginkgo pause testimage e2e_node.test)
+[[ ${#targets[@]} -gt 0 ]] || targets=(kubelet ginkgo pause testimage e2e_node.test systemd-sandbox)
 
 for t in "${targets[@]}"; do
   start=$(date +%s)
@@ -34,8 +35,11 @@ for t in "${targets[@]}"; do
       CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$OUT_DIR/$t" "./images/$t" ;;
     e2e_node.test)
       go test -c -trimpath -ldflags "$ldflags" -o "$OUT_DIR/e2e_node.test" ./e2e_node ;;
+    systemd-sandbox)
+      # Static: it re-executes itself inside the sandbox's namespaces.
+      CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$OUT_DIR/systemd-sandbox" ./sandbox/cmd/systemd-sandbox ;;
     *)
-      echo "build.sh: unknown target '$t' (want kubelet, ginkgo, pause, testimage or e2e_node.test)" >&2; exit 2 ;;
+      echo "build.sh: unknown target '$t' (want kubelet, ginkgo, pause, testimage, e2e_node.test or systemd-sandbox)" >&2; exit 2 ;;
   esac
   echo "built $OUT_DIR/$t in $(( $(date +%s) - start ))s"
 done
