@@ -29,8 +29,10 @@ integration() {
   # links the API server costs a minute and gigabytes to link.
   local dirs
   dirs=$(grep -rl --include='*_test.go' '^func TestIntegration' . | grep -v '^./e2e_node/' | xargs -n1 dirname | sort -u)
+  # -p 1: one package at a time. runner/local and runner/remote each bring
+  # up real nodes on this machine, and only one node may run at once.
   # shellcheck disable=SC2086
-  go test -trimpath -count=1 -timeout=60m -run '^TestIntegration' -v $dirs
+  go test -trimpath -count=1 -p 1 -timeout=60m -run '^TestIntegration' -v $dirs
 }
 
 case "$what" in
