@@ -126,7 +126,11 @@ func buildPlan(in planInput) []step {
 	}
 	s = append(s, etcSteps(in.Name, in.NodeAddress, in.MachineID, in.Masked, in.Generators)...)
 	for _, b := range in.Binds {
-		s = append(s, step{Kind: stepBind, Source: b.Source, Target: b.Target, ReadOnly: b.ReadOnly})
+		target := b.Target
+		if target == "" {
+			target = b.Source // Bind's documented default
+		}
+		s = append(s, step{Kind: stepBind, Source: b.Source, Target: target, ReadOnly: b.ReadOnly})
 	}
 	return s
 }

@@ -137,6 +137,18 @@ func CgroupMountPoints() ([]string, error) {
 	return out, nil
 }
 
+// CgroupRootDir is the directory, in each hierarchy, of the kubelet's
+// cgroupRoot for the cgroup driver: the name itself for cgroupfs; for the
+// systemd driver, the slice the kubelet turns it into ("/node-e2e-ab12" is
+// the slice node-e2e-ab12, whose dashes systemd reads as nesting, so the
+// kubelet escapes them: node_e2e_ab12.slice).
+func CgroupRootDir(name string, systemdDriver bool) string {
+	if !systemdDriver {
+		return name
+	}
+	return "/" + strings.ReplaceAll(strings.Trim(name, "/"), "-", "_") + ".slice"
+}
+
 // CreateCgroupRoot creates cgroup name (e.g. /node-e2e-1a2b3c) in every
 // hierarchy, as the kubelet requires of a non-root cgroupRoot on cgroup v1.
 // It returns the directories it created, for teardown.

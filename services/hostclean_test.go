@@ -40,3 +40,19 @@ func TestMountsUnder(t *testing.T) {
 		t.Errorf("MountsUnder = %q, want %q (deepest first, and not the sibling r10)", got, want)
 	}
 }
+
+func TestCgroupRootDir(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		systemd bool
+		want    string
+	}{
+		{"/node-e2e-ab12", false, "/node-e2e-ab12"},
+		{"/node-e2e-ab12", true, "/node_e2e_ab12.slice"},
+		{"node-e2e-ab12", true, "/node_e2e_ab12.slice"},
+	} {
+		if got := CgroupRootDir(c.name, c.systemd); got != c.want {
+			t.Errorf("CgroupRootDir(%q, %v) = %q, want %q", c.name, c.systemd, got, c.want)
+		}
+	}
+}

@@ -191,7 +191,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		}
 	}
 	if err := n.timed("cgroup root created", func() error {
-		dirs, err := CreateCgroupRoot(l.CgroupRoot())
+		dirs, err := CreateCgroupRoot(CgroupRootDir(l.CgroupRoot(), n.cfg.SystemdCgroup))
 		n.state.CgroupDirs = dirs
 		return errors.Join(err, n.saveState())
 	}); err != nil {
