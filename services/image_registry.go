@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -81,20 +80,15 @@ func (r *ImageRegistry) Start(ctx context.Context) (err error) {
 	t = time.Now()
 	byRepo := make(map[string]v1.Image, len(built))
 	refs := make(map[string]string, len(built))
-	var private []string
 	for name, img := range built {
-		repo := images.Repos[name]
-		byRepo[repo] = img
+		byRepo[images.Repos[name]] = img
 		refs[name] = images.Ref(r.reg.Host(), name)
-		if strings.HasPrefix(repo, rc.PrivatePrefix) {
-			private = append(private, name)
-		}
 	}
 	if err := r.reg.PushAll(ctx, byRepo); err != nil {
 		return err
 	}
 	r.phase("images pushed to the registry", t)
-	r.state = run.RegistryState{Host: r.reg.Host(), Username: user, Password: password, Images: refs, Private: private}
+	r.state = run.RegistryState{Host: r.reg.Host(), Username: user, Password: password, Images: refs}
 	return nil
 }
 

@@ -328,7 +328,7 @@ func hostIPs() []string {
 func PrepullImages(reg *run.RegistryState) []string {
 	var refs []string
 	for name, ref := range reg.Images {
-		if images.Prepulled(name) && !slices.Contains(reg.Private, name) {
+		if images.Prepulled(name) {
 			refs = append(refs, ref)
 		}
 	}

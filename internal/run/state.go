@@ -30,8 +30,6 @@ type RegistryState struct {
 	Password string `json:"password"`
 	// Images maps each suite image name to its full reference.
 	Images map[string]string `json:"images"`
-	// Private names the images that need the credentials.
-	Private []string `json:"private,omitempty"`
 }
 
 // Phase is one timed step of startup or teardown.
