@@ -1,6 +1,9 @@
 # Node e2e harness. Variables follow upstream's `make test-e2e-node`.
 #
 #   make test-e2e-node FOCUS=Pods      # bring up a node here and run the suite
+#   make test-e2e-node SYSTEMD=sandbox FOCUS=Pods
+#                                      # the same, inside a real systemd booted
+#                                      # in namespaces (kubelet via systemd-run)
 #   make test-e2e-node REMOTE=true HOSTS=a=10.0.0.5 FOCUS=Pods
 #                                      # run it on other machines (runner/remote/README.md)
 #   make test                          # unit tests, then a real node e2e run
@@ -15,8 +18,19 @@ PARALLELISM ?= 2
 GINKGO_FLAGS ?=
 TEST_ARGS ?=
 ARTIFACTS ?= /tmp/_artifacts/$(shell date +%y%m%dT%H%M%S)
+# Expand once: the date must not change between two uses.
+override ARTIFACTS := $(ARTIFACTS)
 KUBELET_CONFIG_FILE ?=
 CONTAINER_RUNTIME_ENDPOINT ?=
+
+# SYSTEMD=sandbox runs the local suite inside systemd-sandbox: Debian's
+# systemd as PID 1 in private namespaces, so the kubelet is launched with
+# systemd-run as on a systemd host, on a host without systemd too. The
+# repository and $(ARTIFACTS) are shared with it. Empty: the host as it is.
+SYSTEMD ?=
+ifneq ($(filter-out sandbox,$(SYSTEMD)),)
+$(error SYSTEMD=$(SYSTEMD): want SYSTEMD=sandbox (the suite inside systemd-sandbox) or no SYSTEMD (the host as it is))
+endif
 
 # REMOTE=true runs the suite on other machines through runner/remote: on
 # SSH hosts (HOSTS) and/or on GCE VMs created for the run (IMAGES,
@@ -92,12 +106,19 @@ test-e2e-node: build
 		$(if $(KUBELET_CONFIG_FILE),--kubelet-config-file=$(KUBELET_CONFIG_FILE)) \
 		$(if $(CONTAINER_RUNTIME_ENDPOINT),-- --container-runtime-endpoint=$(CONTAINER_RUNTIME_ENDPOINT))
 else
+ifeq ($(SYSTEMD),sandbox)
+LOCAL_RUNNER = hack/build.sh runner-local && mkdir -p $(ARTIFACTS) && \
+	$(OUT_DIR)/systemd-sandbox run --bind $(CURDIR) --bind $(abspath $(ARTIFACTS)) -- \
+	$(abspath $(OUT_DIR))/runner-local --out-dir=$(abspath $(OUT_DIR))
+else
+LOCAL_RUNNER = go run ./runner/local --out-dir=$(OUT_DIR)
+endif
 ## test-e2e-node: bring up a node on this machine and run the suite against it
 test-e2e-node: deps build
-	go run ./runner/local --build-dependencies=false --out-dir=$(OUT_DIR) \
+	$(LOCAL_RUNNER) --build-dependencies=false \
 		--focus='$(FOCUS)' --skip='$(SKIP)' --label-filter='$(LABEL_FILTER)' \
 		--parallelism=$(PARALLELISM) --ginkgo-flags='$(GINKGO_FLAGS)' \
-		-- --report-dir=$(ARTIFACTS) \
+		-- --report-dir=$(abspath $(ARTIFACTS)) \
 		$(if $(KUBELET_CONFIG_FILE),--kubelet-config-file=$(KUBELET_CONFIG_FILE)) \
 		$(if $(CONTAINER_RUNTIME_ENDPOINT),--container-runtime-endpoint=$(CONTAINER_RUNTIME_ENDPOINT)) \
 		$(TEST_ARGS)

@@ -202,13 +202,9 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 		OwnRuntime:      node.State().OwnRuntime,
 	}
 	if !cfg.StopServices {
-		desc := "kubelet:     log " + l.KubeletLog()
-		if nc.KubeletUnit != "" {
-			u := nc.KubeletUnit
-			desc = fmt.Sprintf("kubelet:     systemd unit %s (systemctl status %s; journalctl -u %s)", u, u, u)
-		}
-		fmt.Fprint(os.Stdout, keepInstructions(info, node.State(), desc))
-		_ = os.WriteFile(filepath.Join(l.ReportDir, "node-instructions.txt"), []byte(keepInstructions(info, node.State(), desc)), 0o644)
+		instructions := keepInstructions(info, node.State())
+		fmt.Fprint(os.Stdout, instructions)
+		_ = os.WriteFile(filepath.Join(l.ReportDir, "node-instructions.txt"), []byte(instructions), 0o644)
 	}
 	return info, nil
 }

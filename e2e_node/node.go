@@ -44,14 +44,22 @@ func writePhases(w io.Writer, title string, phases []run.Phase) {
 }
 
 // keepInstructions tells the user how to reach and stop a node left running.
-func keepInstructions(info suiteInfo, st services.NodeState, describeKubelet string) string {
+func keepInstructions(info suiteInfo, st services.NodeState) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nThe node is still running (--stop-services=false).\n")
 	fmt.Fprintf(&b, "  API server:  %s\n", st.APIServerURL)
 	fmt.Fprintf(&b, "  kubeconfig:  %s   (kubectl --kubeconfig %s get nodes)\n", info.Kubeconfig, info.Kubeconfig)
 	fmt.Fprintf(&b, "  token:       in the kubeconfig (and %s/pki/tokens.csv)\n", info.RunDir)
 	fmt.Fprintf(&b, "  runtime:     %s   (crictl --runtime-endpoint %s ps -a)\n", info.RuntimeEndpoint, info.RuntimeEndpoint)
-	fmt.Fprintf(&b, "  %s\n", describeKubelet)
+	if u := st.KubeletUnit; u != "" {
+		fmt.Fprintf(&b, "  kubelet:     systemd unit %s   (systemctl status %s; journalctl -u %s)\n", u, u, u)
+		fmt.Fprintf(&b, "               stop the kubelet alone: systemctl stop %s\n", u)
+	} else {
+		fmt.Fprintf(&b, "  kubelet:     log %s\n", st.Layout.KubeletLog())
+	}
+	if s := st.CgroupSlice; s != "" {
+		fmt.Fprintf(&b, "  cgroups:     slice %s   (systemctl status %s)\n", s, s)
+	}
 	fmt.Fprintf(&b, "  logs:        %s/{services,kubelet,kubelet-mode,containerd}.log\n", info.ReportDir)
 	fmt.Fprintf(&b, "  run again:   ginkgo e2e_node.test -- --start-services=false --run-dir=%s\n", info.RunDir)
 	fmt.Fprintf(&b, "  stop it:     e2e_node.test --teardown=%s\n", info.RunDir)

@@ -2,9 +2,11 @@
 # build.sh builds the binaries a node e2e run needs into $OUT_DIR
 # (default _output/bin): kubelet and ginkgo from the versions pinned in go.mod,
 # and the pause and test image programs, e2e_node.test and systemd-sandbox from
-# this repository.
+# this repository. On request only: runner-local, runner/local as a binary
+# (what `make test-e2e-node SYSTEMD=sandbox` runs inside the sandbox).
 #
-# Usage: hack/build.sh [kubelet] [ginkgo] [pause] [testimage] [e2e_node.test] [systemd-sandbox]   (default: all)
+# Usage: hack/build.sh [kubelet] [ginkgo] [pause] [testimage] [e2e_node.test] [systemd-sandbox] [runner-local]
+#        (default: all but runner-local)
 #
 # Go's build cache makes a second build of an unchanged binary take seconds.
 set -euo pipefail
@@ -38,8 +40,10 @@ for t in "${targets[@]}"; do
     systemd-sandbox)
       # Static: it re-executes itself inside the sandbox's namespaces.
       CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$OUT_DIR/systemd-sandbox" ./sandbox/cmd/systemd-sandbox ;;
+    runner-local)
+      go build -trimpath -o "$OUT_DIR/runner-local" ./runner/local ;;
     *)
-      echo "build.sh: unknown target '$t' (want kubelet, ginkgo, pause, testimage, e2e_node.test or systemd-sandbox)" >&2; exit 2 ;;
+      echo "build.sh: unknown target '$t' (want kubelet, ginkgo, pause, testimage, e2e_node.test, systemd-sandbox or runner-local)" >&2; exit 2 ;;
   esac
   echo "built $OUT_DIR/$t in $(( $(date +%s) - start ))s"
 done

@@ -58,12 +58,6 @@ func StartKubeletSystemd(ctx context.Context, cfg KubeletConfig, unit, logPath s
 	return k, nil
 }
 
-// unitState returns the unit's ActiveState (active, failed, inactive, ...).
-func unitState(ctx context.Context, unit string) string {
-	out, _ := exec.CommandContext(ctx, "systemctl", "show", "--property=ActiveState", "--value", unit).Output()
-	return strings.TrimSpace(string(out))
-}
-
 func (k *systemdKubelet) watch(ctx context.Context) {
 	defer k.wg.Done()
 	t := time.NewTicker(time.Second)
@@ -87,11 +81,7 @@ func (k *systemdKubelet) watch(ctx context.Context) {
 }
 
 func (k *systemdKubelet) copyJournal() {
-	out, err := exec.Command("journalctl", "--no-pager", "-o", "short-precise", "-u", k.unit).CombinedOutput()
-	if err != nil {
-		out = append(out, []byte("\njournalctl: "+err.Error()+"\n")...)
-	}
-	_ = os.WriteFile(k.logPath, out, 0o600)
+	_ = os.WriteFile(k.logPath, journal(k.unit, 0), 0o600)
 }
 
 func (k *systemdKubelet) Err() <-chan error { return k.errCh }
@@ -112,16 +102,10 @@ func (k *systemdKubelet) Stop() error {
 	k.once.Do(func() {
 		k.cancel()
 		k.wg.Wait()
-		k.stopErr = k.stopUnit()
+		if err := systemctlStop(k.unit); err != nil {
+			k.stopErr = fmt.Errorf("kubelet: %w", err)
+		}
 		k.copyJournal()
 	})
 	return k.stopErr
-}
-
-func (k *systemdKubelet) stopUnit() error {
-	out, err := exec.Command("systemctl", "stop", k.unit).CombinedOutput()
-	if err != nil && unitState(context.Background(), k.unit) == "active" {
-		return fmt.Errorf("kubelet: systemctl stop %s: %w: %s", k.unit, err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }

@@ -82,6 +82,10 @@ type NodeState struct {
 	KubeletUnit     string     `json:"kubeletUnit,omitempty"`
 	CgroupDirs      []string   `json:"cgroupDirs,omitempty"`
 	Bridge          string     `json:"bridge,omitempty"`
+	// CgroupSlice is the systemd slice of the kubelet's cgroup root under
+	// the systemd cgroup driver; teardown stops it with the kubepods
+	// slices the kubelet created under it.
+	CgroupSlice string `json:"cgroupSlice,omitempty"`
 	// Registry is the services process's image registry.
 	Registry *run.RegistryState `json:"registry,omitempty"`
 	// HarnessPid is the default-mode process that owns the run; a run whose
@@ -191,8 +195,12 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		}
 	}
 	if err := n.timed("cgroup root created", func() error {
-		dirs, err := CreateCgroupRoot(CgroupRootDir(l.CgroupRoot(), n.cfg.SystemdCgroup))
+		root := CgroupRootDir(l.CgroupRoot(), n.cfg.SystemdCgroup)
+		dirs, err := CreateCgroupRoot(root)
 		n.state.CgroupDirs = dirs
+		if n.cfg.SystemdCgroup {
+			n.state.CgroupSlice = strings.TrimPrefix(root, "/")
+		}
 		return errors.Join(err, n.saveState())
 	}); err != nil {
 		return fail("harness", "create cgroup root "+l.CgroupRoot(), err)
@@ -306,8 +314,18 @@ func (n *Node) startKubelet() error {
 // kubeletExitError explains a dead kubelet-mode process with the tails of
 // both its own log and the kubelet's.
 func (n *Node) kubeletExitError(err error) error {
-	l := n.cfg.Layout
-	return proc.WithLogTail(err, "kubelet log", l.KubeletLog(), 30)
+	return n.withKubeletLogTail(err, 30)
+}
+
+// withKubeletLogTail returns err annotated with the kubelet's last n log
+// lines: from its journal while it runs in a systemd unit (kubelet mode
+// copies the journal into the report only when the unit stops), from its
+// log file otherwise.
+func (n *Node) withKubeletLogTail(err error, lines int) error {
+	if n.cfg.KubeletUnit != "" && BootedWithSystemd("/") {
+		return withJournalTail(err, n.cfg.KubeletUnit, lines)
+	}
+	return proc.WithLogTail(err, "kubelet log", n.cfg.Layout.KubeletLog(), lines)
 }
 
 // hostIPs returns this machine's non-loopback addresses, for the kubelet's

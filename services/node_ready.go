@@ -7,6 +7,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -56,8 +57,16 @@ func (n *Node) awaitNodeReady(ctx context.Context) error {
 		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 		defer rcancel()
 		node, err := client.CoreV1().Nodes().Get(rctx, n.cfg.NodeName, metav1.GetOptions{})
-		if err != nil {
+		switch {
+		case apierrors.IsNotFound(err):
+			last = "not registered yet (no Node " + n.cfg.NodeName + ")"
+			return false, nil
+		case err != nil && !nearDeadline(ctx):
 			last = err.Error()
+			return false, nil
+		case err != nil:
+			// Most likely the deadline's own doing (the client refuses a
+			// request it cannot finish in time): keep the last real status.
 			return false, nil
 		}
 		ready, desc := NodeReadyStatus(node)
@@ -66,7 +75,7 @@ func (n *Node) awaitNodeReady(ctx context.Context) error {
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return proc.WithLogTail(fmt.Errorf("%w; last status: %s", err, last), "kubelet log", n.cfg.Layout.KubeletLog(), 30)
+			return n.withKubeletLogTail(fmt.Errorf("%w; last status: %s", err, last), 30)
 		}
 		return err
 	}
@@ -121,4 +130,10 @@ func (n *Node) restartContainerd(ctx context.Context) error {
 	err := n.containerd.Start(ctx, n.cniConfig())
 	n.state.ContainerdPid = n.containerd.Pid()
 	return errors.Join(err, n.saveState())
+}
+
+// nearDeadline reports whether ctx ends within a second.
+func nearDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || ok && time.Until(d) < time.Second
 }

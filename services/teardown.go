@@ -149,6 +149,9 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 		})
 		step("unmount", func() error { _, err := UnmountUnder(l.Dir); return err })
 	}
+	if st.CgroupSlice != "" {
+		step("stop cgroup slice", func() error { return stopUnit(st.CgroupSlice) })
+	}
 	step("remove cgroups", func() error {
 		var errs []error
 		for _, d := range st.CgroupDirs {
@@ -194,11 +197,4 @@ func ownedBy(st NodeState) func(*runtimeapi.PodSandbox) bool {
 	return func(sb *runtimeapi.PodSandbox) bool {
 		return st.OwnRuntime || sb.CreatedAt >= since
 	}
-}
-
-func stopUnit(unit string) error {
-	if !BootedWithSystemd("/") {
-		return nil
-	}
-	return (&systemdKubelet{unit: unit}).stopUnit()
 }
