@@ -22,9 +22,12 @@ type suiteInfo struct {
 	StaticPodDir    string `json:"staticPodDir,omitempty"`
 	PodLogsDir      string `json:"podLogsDir,omitempty"`
 	KubeletRootDir  string `json:"kubeletRootDir,omitempty"`
-	CgroupRoot      string `json:"cgroupRoot,omitempty"`
-	RunDir          string `json:"runDir,omitempty"`
-	ReportDir       string `json:"reportDir"`
+	// CgroupRoot is the kubelet's cgroup root directory in each hierarchy;
+	// a slice under the systemd cgroup driver (SystemdCgroup).
+	CgroupRoot    string `json:"cgroupRoot,omitempty"`
+	SystemdCgroup bool   `json:"systemdCgroup,omitempty"`
+	RunDir        string `json:"runDir,omitempty"`
+	ReportDir     string `json:"reportDir"`
 	// Registry is the harness's image registry: the suite's image
 	// references and the private repositories' credentials.
 	Registry *run.RegistryState `json:"registry,omitempty"`

@@ -12,11 +12,13 @@ import (
 	"github.com/onsi/gomega"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/node-e2e/harness/services"
 )
 
 // podCgroupV1 returns the pod's cgroup directory in the v1 hierarchy
-// controller, for the cgroupfs driver, or skips the spec where that layout
-// does not apply.
+// controller, for either cgroup driver, or skips the spec where that
+// layout does not apply.
 func podCgroupV1(controller string, p *v1.Pod) string {
 	ginkgo.GinkgoHelper()
 	if env.info.CgroupRoot == "" {
@@ -25,8 +27,7 @@ func podCgroupV1(controller string, p *v1.Pod) string {
 	if _, err := os.Stat("/sys/fs/cgroup/" + controller + "/cgroup.procs"); err != nil {
 		ginkgo.Skip("no cgroup v1 " + controller + " hierarchy on this host: the spec reads v1 cgroup files")
 	}
-	qos := map[v1.PodQOSClass]string{v1.PodQOSGuaranteed: "", v1.PodQOSBurstable: "burstable", v1.PodQOSBestEffort: "besteffort"}[p.Status.QOSClass]
-	return filepath.Join("/sys/fs/cgroup", controller, env.info.CgroupRoot, "kubepods", qos, "pod"+string(p.UID))
+	return filepath.Join("/sys/fs/cgroup", controller, services.PodCgroupDir(env.info.CgroupRoot, env.info.SystemdCgroup, p.Status.QOSClass, p.UID))
 }
 
 func readCgroupFile(dir, file string) string {

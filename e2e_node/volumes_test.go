@@ -10,6 +10,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/node-e2e/harness/services"
 )
 
 // mountVolume adds volume to pod, mounted at path in its first container.
@@ -83,14 +85,28 @@ var _ = ginkgo.Describe("emptyDir and hostPath volumes", ginkgo.Label("NodeConfo
 		awaitLogs(ctx, ns, name, "reader", time.Minute).Should(gomega.Equal("from-writer\n"))
 	})
 
-	ginkgo.It("backs a Memory emptyDir with tmpfs and a disk emptyDir with no tmpfs", func(ctx context.Context) {
+	ginkgo.It("backs a Memory emptyDir with tmpfs and a disk emptyDir with the kubelet root dir's filesystem", func(ctx context.Context) {
+		// A disk emptyDir is a directory under the kubelet's root dir, not
+		// a mount of its own: on the filesystem that holds the root dir
+		// (tmpfs too, where the node keeps it there, as systemd-sandbox's
+		// /tmp does).
+		diskFS := "not tmpfs"
+		if dir := env.info.KubeletRootDir; dir != "" {
+			fs, err := services.FSTypeOf(dir)
+			gomega.Expect(err).NotTo(gomega.HaveOccurred(), "filesystem of the kubelet root dir")
+			diskFS = fs
+		}
 		pod := busyboxPod(uniqueName("medium"), "sh", "-c", "grep -E ' /mem | /disk ' /proc/mounts | awk '{print $2, $3}' | sort; stat -c %a /disk /mem")
 		mountVolume(pod, v1.Volume{Name: "mem", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{Medium: v1.StorageMediumMemory}}}, "/mem")
 		mountVolume(pod, emptyDir("disk"), "/disk")
 		out := runToCompletion(ctx, ns, pod)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		gomega.Expect(lines).To(gomega.HaveLen(4), out)
-		gomega.Expect(lines[0]).NotTo(gomega.HaveSuffix("tmpfs"), "disk emptyDir: %s", lines[0])
+		if diskFS == "not tmpfs" {
+			gomega.Expect(lines[0]).NotTo(gomega.HaveSuffix("tmpfs"), "disk emptyDir: %s", lines[0])
+		} else {
+			gomega.Expect(lines[0]).To(gomega.Equal("/disk "+diskFS), "disk emptyDir on the kubelet root dir's filesystem")
+		}
 		gomega.Expect(lines[1]).To(gomega.Equal("/mem tmpfs"))
 		gomega.Expect(lines[2]).To(gomega.Equal("777"), "a disk emptyDir is world-writable")
 		gomega.Expect(lines[3]).To(gomega.Equal("1777"), "a tmpfs emptyDir is world-writable and sticky")

@@ -21,7 +21,9 @@ import (
 //     systemd driver, the kubepods slices) stay up, the instructions name
 //     the unit and how to inspect and stop it; then --teardown removes it
 //     all and copies the kubelet's journal into the report;
-//  2. a plain run: another unit name, the specs pass, nothing is left.
+//  2. a plain run: another unit name, the specs pass (under the systemd
+//     driver, those reading pod cgroups too), nothing is left;
+//  3. (once) a node that never gets Ready: the error quotes the journal.
 func TestIntegrationNodeUnderSystemd(t *testing.T) {
 	skipUnlessIntegration(t)
 	repo, err := filepath.Abs("..")
@@ -73,9 +75,15 @@ func TestIntegrationNodeUnderSystemd(t *testing.T) {
 				t.Errorf("the kubelet's journal was not copied into the report at teardown (%v):\n%.2000s", err, journal)
 			}
 
-			// 2. A plain run right after: its own unit, nothing left.
-			plain := n.run("is Ready and reports")
-			plain.mustPass(1)
+			// 2. A plain run right after: its own unit, nothing left. Under
+			// the systemd driver, with the specs that read pod cgroups,
+			// which must find them in the kubepods slices.
+			focus, specs := "is Ready and reports", 1
+			if driver == "systemd" {
+				focus, specs = focus+"|"+cgroupSpecs, 7
+			}
+			plain := n.run(focus)
+			plain.mustPass(specs)
 			if plain.unit == kept.unit {
 				t.Errorf("two runs used the same unit name %s", plain.unit)
 			}
@@ -125,6 +133,9 @@ type nodeRun struct {
 // completion with its logs, exec in a running pod, a deleted pod's
 // containers gone from the runtime, a static pod's mirror.
 const foundationSpecs = "is Ready and reports|runs a pod to completion|executes commands in it|removes the pod's containers and sandbox|get a mirror pod"
+
+// cgroupSpecs focuses the six specs that read pod cgroup files.
+const cgroupSpecs = "QoS classes and pod cgroups|PID limits|In-place resource resize"
 
 var (
 	runDirRE = regexp.MustCompile(`bringing up node \S+ in (\S+) `)

@@ -83,6 +83,39 @@ func readMounts() ([]Mount, error) {
 	return ParseMountinfo(string(b)), nil
 }
 
+// MountOf returns the mount that holds path (absolute, clean, without
+// symlinks): the deepest mount point at or above it, the last one mounted
+// when several share that point.
+func MountOf(mounts []Mount, path string) (Mount, bool) {
+	var best Mount
+	found := false
+	for _, m := range mounts {
+		under := m.Point == "/" || m.Point == path || strings.HasPrefix(path, m.Point+"/")
+		if under && (!found || len(m.Point) >= len(best.Point)) {
+			best, found = m, true
+		}
+	}
+	return best, found
+}
+
+// FSTypeOf returns the type of the filesystem that holds path on this
+// machine (e.g. ext4, tmpfs).
+func FSTypeOf(path string) (string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	mounts, err := readMounts()
+	if err != nil {
+		return "", err
+	}
+	m, ok := MountOf(mounts, filepath.Clean(real))
+	if !ok {
+		return "", fmt.Errorf("no mount holds %s", path)
+	}
+	return m.FSType, nil
+}
+
 // MountsUnder returns the mount points at or below dir, deepest first.
 func MountsUnder(mounts []Mount, dir string) []string {
 	dir = filepath.Clean(dir)

@@ -3,6 +3,8 @@ package services
 import (
 	"reflect"
 	"testing"
+
+	v1 "k8s.io/api/core/v1"
 )
 
 const sampleMountinfo = `22 1 254:0 / / rw,relatime - ext4 /dev/vda rw
@@ -53,6 +55,47 @@ func TestCgroupRootDir(t *testing.T) {
 	} {
 		if got := CgroupRootDir(c.name, c.systemd); got != c.want {
 			t.Errorf("CgroupRootDir(%q, %v) = %q, want %q", c.name, c.systemd, got, c.want)
+		}
+	}
+}
+
+func TestPodCgroupDir(t *testing.T) {
+	const uid = "0f1e2d3c-aaaa-bbbb-cccc-123456789abc"
+	for _, c := range []struct {
+		root    string
+		systemd bool
+		qos     v1.PodQOSClass
+		want    string
+	}{
+		{"/node-e2e-ab12", false, v1.PodQOSGuaranteed, "/node-e2e-ab12/kubepods/pod" + uid},
+		{"/node-e2e-ab12", false, v1.PodQOSBurstable, "/node-e2e-ab12/kubepods/burstable/pod" + uid},
+		{"/node-e2e-ab12", false, v1.PodQOSBestEffort, "/node-e2e-ab12/kubepods/besteffort/pod" + uid},
+		{"/node_e2e_ab12.slice", true, v1.PodQOSGuaranteed,
+			"/node_e2e_ab12.slice/node_e2e_ab12-kubepods.slice/node_e2e_ab12-kubepods-pod0f1e2d3c_aaaa_bbbb_cccc_123456789abc.slice"},
+		{"/node_e2e_ab12.slice", true, v1.PodQOSBurstable,
+			"/node_e2e_ab12.slice/node_e2e_ab12-kubepods.slice/node_e2e_ab12-kubepods-burstable.slice/node_e2e_ab12-kubepods-burstable-pod0f1e2d3c_aaaa_bbbb_cccc_123456789abc.slice"},
+		{"/node_e2e_ab12.slice", true, v1.PodQOSBestEffort,
+			"/node_e2e_ab12.slice/node_e2e_ab12-kubepods.slice/node_e2e_ab12-kubepods-besteffort.slice/node_e2e_ab12-kubepods-besteffort-pod0f1e2d3c_aaaa_bbbb_cccc_123456789abc.slice"},
+	} {
+		if got := PodCgroupDir(c.root, c.systemd, c.qos, uid); got != c.want {
+			t.Errorf("PodCgroupDir(%q, %v, %s) =\n  %s\nwant\n  %s", c.root, c.systemd, c.qos, got, c.want)
+		}
+	}
+}
+
+func TestMountOf(t *testing.T) {
+	mounts := ParseMountinfo(sampleMountinfo + "43 22 0:52 / /tmp rw - tmpfs tmpfs rw\n44 43 0:53 / /tmp rw - ext4 /dev/vdb rw\n")
+	for _, c := range []struct{ path, want string }{
+		{"/", "ext4"},
+		{"/var/lib", "ext4"},
+		{"/sys/fs/cgroup/memory/x", "cgroup"},
+		{"/sys/fs/cgroup/memoryx", "ext4"}, // not under /sys/fs/cgroup/memory
+		{"/tmp/node-e2e/r10/a", "tmpfs"},   // r10 is a tmpfs of its own
+		{"/tmp/other", "ext4"},             // the later of the two /tmp mounts
+	} {
+		m, ok := MountOf(mounts, c.path)
+		if !ok || m.FSType != c.want {
+			t.Errorf("MountOf(%q) = %+v, %v; want type %s", c.path, m, ok, c.want)
 		}
 	}
 }

@@ -98,6 +98,15 @@ type NodeState struct {
 	CreatedHostPaths []string `json:"createdHostPaths,omitempty"`
 }
 
+// CgroupRootDir is the directory of the kubelet's cgroup root in each
+// hierarchy: the run's cgroup root, or its slice under the systemd driver.
+func (st NodeState) CgroupRootDir() string {
+	if st.CgroupSlice != "" {
+		return "/" + st.CgroupSlice
+	}
+	return st.Layout.CgroupRoot()
+}
+
 // NewNode returns a Node for cfg; Start brings it up.
 func NewNode(cfg NodeConfig) *Node {
 	if cfg.StartTimeout == 0 {
