@@ -111,7 +111,11 @@ var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 	}
 }, ginkgo.NodeTimeout(10*time.Minute))
 
-var _ = ginkgo.SynchronizedAfterSuite(func() {}, func() {
+var _ = ginkgo.SynchronizedAfterSuite(func(ctx context.Context) {
+	if env.client != nil {
+		awaitDeletedNamespaces(ctx)
+	}
+}, func() {
 	if harness.node == nil {
 		return
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
 	v1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/kubernetes"
@@ -94,32 +93,6 @@ func suiteImage(name string) string {
 	}
 	ginkgo.Fail(fmt.Sprintf("image %q is not one of the suite's images %v: no registry but the harness's own is reachable, so every image a spec uses must be built by this repository (images/) and served by the harness", name, images.Names()))
 	return ""
-}
-
-// createNamespace makes a namespace for the current spec and deletes it
-// (and waits for it to be gone) when the spec ends.
-func createNamespace(ctx context.Context, base string) string {
-	ginkgo.GinkgoHelper()
-	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-" + base + "-", Labels: map[string]string{"node-e2e": "true"}}}
-	got, err := env.client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
-	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "create namespace")
-	name := got.Name
-	ginkgo.DeferCleanup(func(ctx context.Context) {
-		err := env.client.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{})
-		if apierrors.IsNotFound(err) {
-			return
-		}
-		gomega.Expect(err).NotTo(gomega.HaveOccurred(), "delete namespace %s", name)
-		if faulted.Load() {
-			// The node is gone: its pods will never finish terminating.
-			return
-		}
-		gomega.Eventually(ctx, func(ctx context.Context) bool {
-			_, err := env.client.CoreV1().Namespaces().Get(ctx, name, metav1.GetOptions{})
-			return apierrors.IsNotFound(err)
-		}).WithTimeout(2*time.Minute).WithPolling(250*time.Millisecond).Should(gomega.BeTrue(), "namespace %s still exists 2m after deletion", name)
-	}, ginkgo.NodeTimeout(3*time.Minute))
-	return name
 }
 
 // busyboxContainer is a container named name running command in the
