@@ -189,7 +189,7 @@ var _ = ginkgo.Describe("Image pulls from the harness's registry", ginkgo.Label(
 		// repositories (public, pull, private), each with a tag and a
 		// digest name, so which five it shows depends on what other specs
 		// pulled before.
-		want := []string{imageRepo(suiteImage(images.BusyboxName)), imageRepo(suiteImage(images.TestName))}
+		want := []string{images.Repository(suiteImage(images.BusyboxName)), images.Repository(suiteImage(images.TestName))}
 		gomega.Eventually(ctx, func(ctx context.Context) ([]string, error) {
 			n, err := env.client.CoreV1().Nodes().Get(ctx, env.info.NodeName, metaGet)
 			if err != nil {
@@ -198,7 +198,7 @@ var _ = ginkgo.Describe("Image pulls from the harness's registry", ginkgo.Label(
 			var repos []string
 			for _, img := range n.Status.Images {
 				for _, name := range img.Names {
-					repos = append(repos, imageRepo(name))
+					repos = append(repos, images.Repository(name))
 				}
 			}
 			return repos, nil
@@ -233,16 +233,3 @@ var _ = ginkgo.Describe("The test image", ginkgo.Label("NodeConformance"), func(
 		gomega.Expect(slices.Contains(strings.Fields(podLogs(ctx, ns, name, "main", false)), "path=/hostname")).To(gomega.BeTrue())
 	})
 })
-
-// imageRepo is the repository of an image reference: without its digest
-// or tag ("127.0.0.1:5000/busybox:1.0" and "127.0.0.1:5000/busybox@sha256:..."
-// are both "127.0.0.1:5000/busybox").
-func imageRepo(ref string) string {
-	if i := strings.Index(ref, "@"); i >= 0 {
-		return ref[:i]
-	}
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		return ref[:i]
-	}
-	return ref
-}

@@ -3,6 +3,7 @@ package images
 import (
 	"maps"
 	"slices"
+	"strings"
 )
 
 // Names of the suite's images, as specs ask for them. The harness's
@@ -51,4 +52,17 @@ func Ref(host, name string) string {
 		return ""
 	}
 	return host + "/" + repo
+}
+
+// Repository is the repository of an image reference, without its digest
+// or tag: "127.0.0.1:5000/busybox:1.0" and "127.0.0.1:5000/busybox@sha256:…"
+// are both "127.0.0.1:5000/busybox" (the registry's port is not a tag).
+func Repository(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i]
+	}
+	return ref
 }
