@@ -60,7 +60,7 @@ func keepInstructions(info suiteInfo, st services.NodeState) string {
 	} else {
 		fmt.Fprintf(&b, "  kubelet:     log %s\n", st.Layout.KubeletLog())
 	}
-	if s := st.CgroupSlice; s != "" {
+	if s := st.CgroupSlice(); s != "" {
 		fmt.Fprintf(&b, "  cgroups:     slice %s   (systemctl status %s)\n", s, s)
 	}
 	fmt.Fprintf(&b, "  logs:        %s/{services,kubelet,kubelet-mode,containerd}.log\n", info.ReportDir)

@@ -28,10 +28,13 @@ func pid1Args(systemd string) []string {
 	return []string{systemd, "--unit=" + TargetUnit, "--show-status=yes"}
 }
 
+// defaultPath is the PATH of PID 1 and, by default, of commands inside.
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // pid1Env returns PID 1's environment. container= tells systemd it runs in
 // a container; TERM=dumb keeps the console output free of cursor movement.
 func pid1Env() []string {
-	return []string{"container=other", "TERM=dumb", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	return []string{"container=other", "TERM=dumb", defaultPath}
 }
 
 // stage2Args is the second stage's command line (argv[0] names it in ps).

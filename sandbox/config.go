@@ -23,7 +23,7 @@ const (
 
 // DefaultEnv is the environment of the programs Command starts.
 var DefaultEnv = []string{
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	defaultPath,
 	"HOME=/root",
 	"LANG=C.UTF-8",
 }
@@ -62,7 +62,7 @@ type Config struct {
 	// looked up in $PATH. Default: DefaultNsenter ("nsenter").
 	Nsenter string
 	// Reexec is the executable that implements the second stage (it must
-	// call RunStage2 when its first argument is Stage2Arg).
+	// call RunReexec when IsReexec says so).
 	// Default: DefaultReexec (/proc/self/exe).
 	Reexec string
 	// Env is the environment of the programs Command starts.

@@ -16,5 +16,5 @@
 // it off and removes everything it created. The namespaces are set up by a
 // second stage that runs inside them before systemd is executed: the
 // program that calls Boot re-executes itself with Stage2Arg as its first
-// argument, and must hand that over to RunStage2 (see RunStage2).
+// argument, and must hand that over to RunReexec (see IsReexec).
 package sandbox

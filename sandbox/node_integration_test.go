@@ -15,7 +15,7 @@ import (
 // TestIntegrationNodeUnderSystemd runs the real harness inside a booted
 // systemd, once per cgroup driver. e2e_node.test must detect systemd and
 // launch the kubelet with systemd-run in a transient unit of its own. Each
-// driver gets two runs back to back:
+// driver gets runs back to back in one sandbox:
 //
 //  1. --stop-services=false: the first five specs pass, the unit (and, under the
 //     systemd driver, the kubepods slices) stay up, the instructions name
@@ -57,16 +57,16 @@ func TestIntegrationNodeUnderSystemd(t *testing.T) {
 			if st := strings.TrimSpace(MustRunAllowFail(t, sb, "systemctl", "is-active", kept.unit)); st != "active" {
 				t.Errorf("after a --stop-services=false run, unit %s is %q, want active", kept.unit, st)
 			}
-			slices := n.units()
+			units := n.units()
 			if driver == "systemd" {
-				if !strings.Contains(slices, "kubepods.slice") || !strings.Contains(slices, "kubepods-besteffort.slice") {
-					t.Errorf("under the systemd driver, the kubelet's kubepods slices are missing:\n%s", slices)
+				if !strings.Contains(units, "kubepods.slice") || !strings.Contains(units, "kubepods-besteffort.slice") {
+					t.Errorf("under the systemd driver, the kubelet's kubepods slices are missing:\n%s", units)
 				}
 				if !strings.Contains(kept.out, "cgroups:     slice ") {
 					t.Errorf("the instructions do not name the cgroup root's slice:\n%s", kept.out)
 				}
 			}
-			t.Logf("units while the node is kept:\n%s", slices)
+			t.Logf("units while the node is kept:\n%s", units)
 			start := time.Now()
 			out := MustRun(t, sb, suite, "--teardown="+kept.runDir)
 			t.Logf("--teardown took %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(out))

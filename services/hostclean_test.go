@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 const sampleMountinfo = `22 1 254:0 / / rw,relatime - ext4 /dev/vda rw
@@ -96,6 +98,25 @@ func TestMountOf(t *testing.T) {
 		m, ok := MountOf(mounts, c.path)
 		if !ok || m.FSType != c.want {
 			t.Errorf("MountOf(%q) = %+v, %v; want type %s", c.path, m, ok, c.want)
+		}
+	}
+}
+
+func TestNodeStateCgroupRoot(t *testing.T) {
+	l := run.Layout{ID: "20261125-203527-3e4ef0"}
+	for _, c := range []struct {
+		systemd         bool
+		wantDir, wantSl string
+	}{
+		{false, "/node-e2e-3e4ef0", ""},
+		{true, "/node_e2e_3e4ef0.slice", "node_e2e_3e4ef0.slice"},
+	} {
+		st := NodeState{Layout: l, SystemdCgroup: c.systemd}
+		if got := st.CgroupRootDir(); got != c.wantDir {
+			t.Errorf("systemd=%v: CgroupRootDir() = %q, want %q", c.systemd, got, c.wantDir)
+		}
+		if got := st.CgroupSlice(); got != c.wantSl {
+			t.Errorf("systemd=%v: CgroupSlice() = %q, want %q", c.systemd, got, c.wantSl)
 		}
 	}
 }

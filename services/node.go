@@ -82,10 +82,10 @@ type NodeState struct {
 	KubeletUnit     string     `json:"kubeletUnit,omitempty"`
 	CgroupDirs      []string   `json:"cgroupDirs,omitempty"`
 	Bridge          string     `json:"bridge,omitempty"`
-	// CgroupSlice is the systemd slice of the kubelet's cgroup root under
-	// the systemd cgroup driver; teardown stops it with the kubepods
+	// SystemdCgroup records the systemd cgroup driver: the cgroup root is
+	// then a slice (CgroupSlice), which teardown stops with the kubepods
 	// slices the kubelet created under it.
-	CgroupSlice string `json:"cgroupSlice,omitempty"`
+	SystemdCgroup bool `json:"systemdCgroup,omitempty"`
 	// Registry is the services process's image registry.
 	Registry *run.RegistryState `json:"registry,omitempty"`
 	// HarnessPid is the default-mode process that owns the run; a run whose
@@ -101,10 +101,16 @@ type NodeState struct {
 // CgroupRootDir is the directory of the kubelet's cgroup root in each
 // hierarchy: the run's cgroup root, or its slice under the systemd driver.
 func (st NodeState) CgroupRootDir() string {
-	if st.CgroupSlice != "" {
-		return "/" + st.CgroupSlice
+	return CgroupRootDir(st.Layout.CgroupRoot(), st.SystemdCgroup)
+}
+
+// CgroupSlice is the systemd unit of the cgroup root under the systemd
+// driver (e.g. node_e2e_1a2b3c.slice), "" under cgroupfs.
+func (st NodeState) CgroupSlice() string {
+	if !st.SystemdCgroup {
+		return ""
 	}
-	return st.Layout.CgroupRoot()
+	return strings.TrimPrefix(st.CgroupRootDir(), "/")
 }
 
 // NewNode returns a Node for cfg; Start brings it up.
@@ -204,12 +210,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		}
 	}
 	if err := n.timed("cgroup root created", func() error {
-		root := CgroupRootDir(l.CgroupRoot(), n.cfg.SystemdCgroup)
-		dirs, err := CreateCgroupRoot(root)
+		n.state.SystemdCgroup = n.cfg.SystemdCgroup
+		dirs, err := CreateCgroupRoot(n.state.CgroupRootDir())
 		n.state.CgroupDirs = dirs
-		if n.cfg.SystemdCgroup {
-			n.state.CgroupSlice = strings.TrimPrefix(root, "/")
-		}
 		return errors.Join(err, n.saveState())
 	}); err != nil {
 		return fail("harness", "create cgroup root "+l.CgroupRoot(), err)

@@ -149,8 +149,8 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 		})
 		step("unmount", func() error { _, err := UnmountUnder(l.Dir); return err })
 	}
-	if st.CgroupSlice != "" {
-		step("stop cgroup slice", func() error { return stopUnit(st.CgroupSlice) })
+	if slice := st.CgroupSlice(); slice != "" {
+		step("stop cgroup slice", func() error { return stopUnit(slice) })
 	}
 	step("remove cgroups", func() error {
 		var errs []error

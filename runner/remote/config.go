@@ -2,8 +2,6 @@ package main
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	runid "github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/runner/remote/internal/archive"
 	"github.com/node-e2e/harness/runner/remote/internal/gce"
 	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
@@ -154,9 +153,6 @@ type plan struct {
 	sshPubKey, sshKeysUser string
 }
 
-// usageError is a problem with the command line or its input.
-type usageError struct{ error }
-
 // validate checks c and turns it into a plan; testArgs are the
 // e2e_node.test flags given after "--". It reads files (the image config,
 // metadata files, the SSH public key) but changes nothing.
@@ -167,7 +163,7 @@ func (c config) validate(testArgs []string, getenv func(string) string) (plan, e
 	}
 	p := plan{runID: c.RunID, buildOnly: c.BuildOnly, deleteVMs: c.DeleteInstances, bootTO: c.BootTimeout}
 	if p.runID == "" {
-		p.runID = newRunID(time.Now())
+		p.runID = runid.NewID(time.Now())
 	} else if !gce.ValidRunID(p.runID) {
 		bad("run-id", "%q: want 1 to 63 lowercase letters, digits, '_' or '-'", p.runID)
 	}
@@ -281,7 +277,7 @@ func (c config) validate(testArgs []string, getenv func(string) string) (plan, e
 	}
 	p.host = h
 	if len(errs) > 0 {
-		return plan{}, usageError{errors.Join(errs...)}
+		return plan{}, errors.Join(errs...)
 	}
 	return p, nil
 }
@@ -344,13 +340,6 @@ func (c config) gcePlan(runID string, bad func(string, string, ...any)) ([]gce.S
 		bad("zone", "required to create VMs (--images, --image-config-file)")
 	}
 	return specs, g, prefix
-}
-
-// newRunID returns <UTC time>-<6 random hex digits>.
-func newRunID(now time.Time) string {
-	b := make([]byte, 3)
-	rand.Read(b)
-	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
 }
 
 // splitArgs separates the runner's flags from the e2e_node.test flags

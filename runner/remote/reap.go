@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -65,8 +66,8 @@ func reapMain(argv []string, stdout, stderr io.Writer) int {
 				return fail(stderr, exitUsage, "reap: --run-id %s, but %s belongs to run %s", c.RunID, path, d.RunID)
 			}
 			c.RunID = d.RunID
-			c.Project, c.Zone = firstSet(c.Project, d.Project), firstSet(c.Zone, d.Zone)
-			c.GCEEndpoint = firstSet(c.GCEEndpoint, d.Endpoint)
+			c.Project, c.Zone = cmp.Or(c.Project, d.Project), cmp.Or(c.Zone, d.Zone)
+			c.GCEEndpoint = cmp.Or(c.GCEEndpoint, d.Endpoint)
 			if ledger, err = gce.OpenLedger(path, d); err != nil {
 				return fail(stderr, exitUsage, "reap: %v", err)
 			}
@@ -102,11 +103,4 @@ func reapMain(argv []string, stdout, stderr io.Writer) int {
 		return fail(stderr, exitFailed, "reap: %v", err)
 	}
 	return exitOK
-}
-
-func firstSet(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // sshRetryInterval is how long awaitSSH waits between attempts.
-var sshRetryInterval = 5 * time.Second
+const sshRetryInterval = 5 * time.Second
 
 // runImage creates a VM from s, runs the suite on it like on any SSH
 // host, and deletes it. The VM is written to the ledger before it is
@@ -40,7 +40,7 @@ func (r *runner) runImage(ctx, salvage context.Context, s gce.Spec) (res hostrun
 		res.Fail("create: " + err.Error())
 		return res
 	}
-	defer func() { r.finishVM(name, &res) }()
+	defer func() { r.finishVM(salvage, name, &res) }()
 	err = r.compute.Create(ctx, r.p.gce.InstanceResource(name, image, r.withSSHKey(s)))
 	if err != nil {
 		r.progress.Step(name, "create", "FAILED", time.Since(createStart), err.Error())
@@ -86,14 +86,19 @@ func (r *runner) withSSHKey(s gce.Spec) gce.Spec {
 	return s
 }
 
-// finishVM saves the VM's serial console and, unless told to keep it,
-// deletes it. It runs whatever happened before, interrupts included:
-// deletion is bounded by --gce-timeout, not by the run's context.
-func (r *runner) finishVM(name string, res *hostrun.Result) {
+// finishVM saves the VM's serial console (unless salvage is cancelled: a
+// second interrupt gives collection up) and, unless told to keep it,
+// deletes it. Deletion runs whatever happened before, interrupts included:
+// it is bounded by --gce-timeout, not by the run's contexts.
+func (r *runner) finishVM(salvage context.Context, name string, res *hostrun.Result) {
 	ctx := context.Background()
-	if out, err := r.compute.SerialOutput(ctx, name); err == nil {
-		if err := os.MkdirAll(res.ArtifactsDir, 0o755); err == nil {
-			os.WriteFile(filepath.Join(res.ArtifactsDir, "serial-1.log"), []byte(out), 0o644)
+	if out, err := r.compute.SerialOutput(salvage, name); err == nil {
+		err := os.MkdirAll(res.ArtifactsDir, 0o755)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(res.ArtifactsDir, "serial-1.log"), []byte(out), 0o644)
+		}
+		if err != nil {
+			res.Notes = append(res.Notes, "serial console not saved: "+err.Error())
 		}
 	}
 	if !r.p.deleteVMs {

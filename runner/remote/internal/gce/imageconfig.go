@@ -1,6 +1,7 @@
 package gce
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -134,10 +135,7 @@ func (c ImageConfig) Specs(o SpecOptions) ([]Spec, error) {
 				errs = append(errs, fmt.Errorf("image %q: accelerator %+v: want a type and a count of 1 or more", n, a))
 			}
 		}
-		desc := img.ImageDescription
-		if desc == "" {
-			desc = firstNonEmpty(img.Image, img.ImageFamily, img.ImageRegex)
-		}
+		desc := cmp.Or(img.ImageDescription, img.Image, img.ImageFamily, img.ImageRegex)
 		out = append(out, Spec{
 			ShortName: n, Image: img.Image, ImageRegex: img.ImageRegex, ImageFamily: img.ImageFamily,
 			Project: img.Project, Description: desc, Machine: img.Machine, Metadata: md,
@@ -198,13 +196,4 @@ func joinMetadata(a, b string) string {
 		return b
 	}
 	return a + "," + b
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
