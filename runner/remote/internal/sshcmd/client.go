@@ -68,6 +68,13 @@ func (c Client) BinaryPath() string {
 // BatchMode=yes (never prompt for a password or passphrase) and
 // ConnectTimeout. A per-host port comes before the user's options for the
 // same reason. ServerAliveInterval comes after them, so users can tune it.
+//
+// A remote host is not trusted with anything of the user's: nothing is
+// forwarded to it, whatever ~/.ssh/config or Options say.
+// ClearAllForwardings=yes comes first (first value wins for -o; it also
+// turns tunnels off) and -a (no agent) and -x (no X11) come after the
+// user's options, since for these flags the last one given wins over -A,
+// -X and any ForwardAgent or ForwardX11 setting.
 func (c Client) Args(t Target, command string) []string {
 	timeout := c.ConnectTimeout
 	if timeout <= 0 {
@@ -77,6 +84,7 @@ func (c Client) Args(t Target, command string) []string {
 	args := []string{
 		"-o", "BatchMode=yes",
 		"-o", fmt.Sprintf("ConnectTimeout=%d", secs),
+		"-o", "ClearAllForwardings=yes",
 	}
 	if c.KnownHostsFile != "" {
 		args = append(args,
@@ -95,6 +103,7 @@ func (c Client) Args(t Target, command string) []string {
 	}
 	args = append(args, c.Options...)
 	args = append(args,
+		"-a", "-x",
 		"-o", "ServerAliveInterval=15",
 		"-o", "ServerAliveCountMax=4",
 		"--", t.Address, command)
