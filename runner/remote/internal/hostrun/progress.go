@@ -34,7 +34,8 @@ func NewProgress(w io.Writer, hosts ...string) *Progress {
 }
 
 // Step prints a step's outcome: status is "ok", "FAILED", "started",
-// "skipped" or a count; d is printed when non-zero.
+// "skipped" or a count; d is printed when non-zero. Control characters
+// and escape sequences are removed from every field (see Printable).
 func (p *Progress) Step(host, step, status string, d time.Duration, detail string) {
 	if p == nil {
 		return
@@ -43,7 +44,8 @@ func (p *Progress) Step(host, step, status string, d time.Duration, detail strin
 	if d > 0 {
 		dur = FormatDuration(d)
 	}
-	line := fmt.Sprintf("%s %-*s %-9s %-7s %8s  %s", p.now().Format("15:04:05"), p.width, host, step, status, dur, detail)
+	// Host names, statuses and details may carry text from the host.
+	line := fmt.Sprintf("%s %-*s %-9s %-7s %8s  %s", p.now().Format("15:04:05"), p.width, Printable(host), Printable(step), Printable(status), dur, Printable(detail))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintln(p.w, strings.TrimRight(line, " "))

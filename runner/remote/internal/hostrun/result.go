@@ -45,7 +45,7 @@ func (r *Result) Fail(reason string) {
 
 // WriteSummary prints a table with a row per host: result, specs passed,
 // failed and skipped, duration, artifacts directory and, for a failed
-// host, why.
+// host, why. No cell holds control characters or escape sequences.
 func WriteSummary(w io.Writer, results []Result) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
@@ -63,8 +63,8 @@ func WriteSummary(w io.Writer, results []Result) error {
 		if r.Reason != "" {
 			notes = append([]string{r.Reason}, notes...)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Host, result, passed, failed, skipped,
-			FormatDuration(r.Duration), r.ArtifactsDir, oneLine(strings.Join(notes, "; ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", Printable(r.Host), result, passed, failed, skipped,
+			FormatDuration(r.Duration), Printable(r.ArtifactsDir), oneLine(strings.Join(notes, "; ")))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -77,7 +77,8 @@ func WriteSummary(w io.Writer, results []Result) error {
 	return nil
 }
 
-// oneLine keeps a note on one table row.
+// oneLine keeps a cell on one table row, without control characters or
+// escape sequences (notes quote hosts; see Printable).
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(Printable(s)), " ")
 }

@@ -47,13 +47,20 @@ func (s *syncBuffer) String() string {
 // fakeRun sets up a Config whose ssh and suite are stand-ins.
 func fakeRun(t *testing.T) Config {
 	t.Helper()
+	return fakeRunWithDeps(t, "#!/bin/sh\nexit 0\n")
+}
+
+// fakeRunWithDeps is fakeRun with installDeps as the archive's
+// install-deps.sh.
+func fakeRunWithDeps(t *testing.T, installDeps string) Config {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	if err := fakesuite.WriteBinDir(bin); err != nil {
 		t.Fatal(err)
 	}
 	deps := filepath.Join(dir, "install-deps.sh")
-	os.WriteFile(deps, []byte("#!/bin/sh\nexit 0\n"), 0o755)
+	os.WriteFile(deps, []byte(installDeps), 0o755)
 	ssh := filepath.Join(dir, "ssh")
 	os.WriteFile(ssh, []byte(fakeSSH), 0o755)
 	a := archive.Config{BinDir: bin, InstallDepsScript: deps, Path: filepath.Join(dir, "a.tar.gz")}
@@ -215,6 +222,39 @@ func TestRunHungHost(t *testing.T) {
 	}
 	if r.Passed || r.Reason != "workspace: timed out after 1s" {
 		t.Errorf("result %+v", r)
+	}
+}
+
+// TestRunHostEscapeSequences runs a host whose install step prints
+// escape sequences on its standard output and error and fails: the
+// progress lines and the summary show its text without them.
+func TestRunHostEscapeSequences(t *testing.T) {
+	c := fakeRunWithDeps(t, "#!/bin/sh\n"+
+		"printf '\\033]0;pwned\\007\\033[2Jinstalled containerd\\n'\n"+
+		"printf 'E: \\033]0;pwned\\007\\033[2Japt is \\033[31mbroken\\033[0m\\r\\n' >&2\n"+
+		"exit 100\n")
+	var out syncBuffer
+	r := Run(context.Background(), context.Background(), c, sshcmd.Target{Name: "h", Address: "local"}, NewProgress(&out, "h"))
+	var summary bytes.Buffer
+	WriteSummary(&summary, []Result{r})
+	printed := out.String() + summary.String()
+	t.Logf("printed:\n%s", printed)
+	if r.Passed || !strings.Contains(r.Reason, "install: exit status 100") {
+		t.Fatalf("result %+v", r)
+	}
+	for _, bad := range []string{"\x1b", "\x07", "\r", "pwned"} {
+		if strings.Contains(printed, bad) {
+			t.Errorf("printed output holds %q: %q", bad, printed)
+		}
+	}
+	for _, want := range []string{"install   FAILED", "E: apt is broken", "install: exit status 100: E: apt is broken"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("printed output lacks %q", want)
+		}
+	}
+	// The steps log keeps the host's bytes as they came.
+	if b, _ := os.ReadFile(filepath.Join(r.ArtifactsDir, StepsLog)); !strings.Contains(string(b), "\x1b]0;pwned\x07") {
+		t.Errorf("%s lost the host's raw output", StepsLog)
 	}
 }
 
