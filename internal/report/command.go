@@ -1,0 +1,71 @@
+package report
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// CommandSpec is what a run was asked to do, for the command line that
+// reproduces it.
+type CommandSpec struct {
+	// Ginkgo is the ginkgo binary ("ginkgo").
+	Ginkgo string
+	// Procs is the number of Ginkgo processes.
+	Procs int
+	// Focus, Skip and LabelFilter select the specs.
+	Focus, Skip []string
+	LabelFilter string
+	// Suite is the test binary.
+	Suite string
+	// Flags are the suite's own flags as "--name=value", in order.
+	Flags []string
+}
+
+// Command renders spec as a shell command line, each word quoted when it
+// needs to be.
+func Command(spec CommandSpec) string {
+	words := []string{cmpOr(spec.Ginkgo, "ginkgo")}
+	if spec.Procs > 1 {
+		words = append(words, "--procs="+strconv.Itoa(spec.Procs))
+	}
+	for _, f := range spec.Focus {
+		words = append(words, "--focus="+f)
+	}
+	for _, s := range spec.Skip {
+		words = append(words, "--skip="+s)
+	}
+	if spec.LabelFilter != "" {
+		words = append(words, "--label-filter="+spec.LabelFilter)
+	}
+	words = append(words, cmpOr(spec.Suite, "e2e_node.test"))
+	if len(spec.Flags) > 0 {
+		words = append(words, "--")
+		words = append(words, spec.Flags...)
+	}
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes w for a POSIX shell when it holds anything but safe
+// characters; "--flag=value" keeps the flag outside the quotes.
+func shellQuote(w string) string {
+	safe := func(s string) bool {
+		return s != "" && strings.IndexFunc(s, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,+@%", r))
+		}) < 0
+	}
+	if safe(w) {
+		return w
+	}
+	if name, val, ok := strings.Cut(w, "="); ok && strings.HasPrefix(name, "-") && safe(name) {
+		return name + "=" + quote(val)
+	}
+	return quote(w)
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func sortStrings(s []string) { sort.Strings(s) }
