@@ -18,8 +18,6 @@ PARALLELISM ?= 2
 GINKGO_FLAGS ?=
 TEST_ARGS ?=
 ARTIFACTS ?= /tmp/_artifacts/$(shell date +%y%m%dT%H%M%S)
-# Expand once: the date must not change between two uses.
-override ARTIFACTS := $(ARTIFACTS)
 KUBELET_CONFIG_FILE ?=
 CONTAINER_RUNTIME_ENDPOINT ?=
 
@@ -28,9 +26,6 @@ CONTAINER_RUNTIME_ENDPOINT ?=
 # systemd-run as on a systemd host, on a host without systemd too. The
 # repository and $(ARTIFACTS) are shared with it. Empty: the host as it is.
 SYSTEMD ?=
-ifneq ($(filter-out sandbox,$(SYSTEMD)),)
-$(error SYSTEMD=$(SYSTEMD): want SYSTEMD=sandbox (the suite inside systemd-sandbox) or no SYSTEMD (the host as it is))
-endif
 
 # REMOTE=true runs the suite on other machines through runner/remote: on
 # SSH hosts (HOSTS) and/or on GCE VMs created for the run (IMAGES,
@@ -55,7 +50,34 @@ SSH_KEY ?=
 SSH_OPTIONS ?=
 TIMEOUT ?= 45m
 
-export OUT_DIR
+# The variables above are data: each reaches its program as it was given,
+# never evaluated by make or a shell. Make would expand a $(...) in a
+# value given on the command line or in the environment, and a recipe that
+# pasted a value into its shell text would run whatever a quote in it
+# closed; so each value is frozen here (an override simple variable holding
+# the text as given) and handed to hack/test-e2e-node.sh through the
+# environment, which passes it on as one argument. ARTIFACTS's default is
+# the one expansion: once, so the date cannot change between two uses.
+VARIABLES := OUT_DIR FOCUS SKIP LABEL_FILTER PARALLELISM GINKGO_FLAGS TEST_ARGS \
+	ARTIFACTS KUBELET_CONFIG_FILE CONTAINER_RUNTIME_ENDPOINT SYSTEMD REMOTE \
+	HOSTS IMAGES IMAGE_PROJECT IMAGE_CONFIG_FILE IMAGE_CONFIG_DIR PROJECT ZONE \
+	GCE_ENDPOINT INSTANCE_PREFIX INSTANCE_TYPE INSTANCE_METADATA DELETE_INSTANCES \
+	CLEANUP INSTALL_DEPS SSH_USER SSH_KEY SSH_OPTIONS TIMEOUT
+ifeq ($(origin ARTIFACTS),file)
+override ARTIFACTS := $(ARTIFACTS)
+endif
+$(foreach v,$(VARIABLES),$(eval override $(v) := $$(value $(v))))
+export $(VARIABLES)
+# Any other variable given on the command line is frozen the same way:
+# make exports it to every recipe, and would expand it to do so.
+$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+
+ifneq ($(filter-out sandbox,$(SYSTEMD)),)
+$(error SYSTEMD=$(SYSTEMD): want SYSTEMD=sandbox (the suite inside systemd-sandbox) or no SYSTEMD (the host as it is))
+endif
+ifneq ($(filter-out true false,$(REMOTE)),)
+$(error REMOTE=$(REMOTE): want REMOTE=true (the suite on other machines) or REMOTE=false (this machine))
+endif
 
 .PHONY: all deps build test test-unit test-integration test-e2e-node clean
 
@@ -81,48 +103,14 @@ test-integration: deps build
 test: deps build
 	hack/test.sh all
 
+## test-e2e-node: run the suite: here (a node on this machine), in systemd-sandbox
+## (SYSTEMD=sandbox) or on SSH hosts and GCE VMs (REMOTE=true, artifacts in $(ARTIFACTS)/<host>)
 ifeq ($(REMOTE),true)
-## test-e2e-node: (REMOTE=true) run the suite on SSH hosts or GCE VMs; artifacts in $(ARTIFACTS)/<host>
 test-e2e-node: build
-	go run ./runner/remote --bin-dir=$(OUT_DIR) --results-dir=$(ARTIFACTS) \
-		--focus='$(FOCUS)' --skip='$(SKIP)' --label-filter='$(LABEL_FILTER)' \
-		--parallelism=$(PARALLELISM) --ginkgo-flags='$(GINKGO_FLAGS)' --test-args='$(TEST_ARGS)' \
-		--test-timeout=$(TIMEOUT) --install-deps=$(INSTALL_DEPS) --cleanup=$(CLEANUP) \
-		--delete-instances=$(DELETE_INSTANCES) \
-		$(if $(HOSTS),--hosts='$(HOSTS)') \
-		$(if $(IMAGES),--images='$(IMAGES)') \
-		$(if $(IMAGE_PROJECT),--image-project='$(IMAGE_PROJECT)') \
-		$(if $(IMAGE_CONFIG_FILE),--image-config-file='$(IMAGE_CONFIG_FILE)') \
-		$(if $(IMAGE_CONFIG_DIR),--image-config-dir='$(IMAGE_CONFIG_DIR)') \
-		$(if $(PROJECT),--project='$(PROJECT)') \
-		$(if $(ZONE),--zone='$(ZONE)') \
-		$(if $(GCE_ENDPOINT),--gce-endpoint='$(GCE_ENDPOINT)') \
-		$(if $(INSTANCE_PREFIX),--instance-name-prefix='$(INSTANCE_PREFIX)') \
-		$(if $(INSTANCE_TYPE),--instance-type='$(INSTANCE_TYPE)') \
-		$(if $(INSTANCE_METADATA),--instance-metadata='$(INSTANCE_METADATA)') \
-		$(if $(SSH_USER),--ssh-user='$(SSH_USER)') \
-		$(if $(SSH_KEY),--ssh-key='$(SSH_KEY)') \
-		$(if $(SSH_OPTIONS),--ssh-options='$(SSH_OPTIONS)') \
-		$(if $(KUBELET_CONFIG_FILE),--kubelet-config-file=$(KUBELET_CONFIG_FILE)) \
-		$(if $(CONTAINER_RUNTIME_ENDPOINT),-- --container-runtime-endpoint=$(CONTAINER_RUNTIME_ENDPOINT))
 else
-ifeq ($(SYSTEMD),sandbox)
-LOCAL_RUNNER = hack/build.sh runner-local && mkdir -p $(ARTIFACTS) && \
-	$(OUT_DIR)/systemd-sandbox run --bind $(CURDIR) --bind $(abspath $(ARTIFACTS)) -- \
-	$(abspath $(OUT_DIR))/runner-local --out-dir=$(abspath $(OUT_DIR))
-else
-LOCAL_RUNNER = go run ./runner/local --out-dir=$(OUT_DIR)
-endif
-## test-e2e-node: bring up a node on this machine and run the suite against it
 test-e2e-node: deps build
-	$(LOCAL_RUNNER) --build-dependencies=false \
-		--focus='$(FOCUS)' --skip='$(SKIP)' --label-filter='$(LABEL_FILTER)' \
-		--parallelism=$(PARALLELISM) --ginkgo-flags='$(GINKGO_FLAGS)' \
-		-- --report-dir=$(abspath $(ARTIFACTS)) \
-		$(if $(KUBELET_CONFIG_FILE),--kubelet-config-file=$(KUBELET_CONFIG_FILE)) \
-		$(if $(CONTAINER_RUNTIME_ENDPOINT),--container-runtime-endpoint=$(CONTAINER_RUNTIME_ENDPOINT)) \
-		$(TEST_ARGS)
 endif
+	hack/test-e2e-node.sh
 
 clean:
 	rm -rf _output

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# test-e2e-node.sh is `make test-e2e-node`: it runs the node e2e suite on
+# this machine (runner/local), inside systemd-sandbox (SYSTEMD=sandbox) or
+# on other machines (REMOTE=true, runner/remote), with the Makefile's
+# variables, which it reads from the environment (see the Makefile).
+#
+# Every value is data: it reaches the runner as (part of) one argument and
+# is never evaluated, so quotes, $(...), backquotes and $VARS in FOCUS,
+# HOSTS, ARTIFACTS, ... run nothing. TEST_ARGS and GINKGO_FLAGS are lists of
+# flags: runner/remote splits them itself (shell-style quoting, no
+# expansion); for runner/local, TEST_ARGS is split here the same way
+# (split_words), and GINKGO_FLAGS is passed whole to --ginkgo-flags.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT_DIR=${OUT_DIR:-_output/bin}
+FOCUS=${FOCUS-} SKIP=${SKIP-} LABEL_FILTER=${LABEL_FILTER-}
+PARALLELISM=${PARALLELISM:-2}
+GINKGO_FLAGS=${GINKGO_FLAGS-} TEST_ARGS=${TEST_ARGS-}
+ARTIFACTS=${ARTIFACTS:-/tmp/_artifacts/$(date +%y%m%dT%H%M%S)}
+KUBELET_CONFIG_FILE=${KUBELET_CONFIG_FILE-} CONTAINER_RUNTIME_ENDPOINT=${CONTAINER_RUNTIME_ENDPOINT-}
+SYSTEMD=${SYSTEMD-} REMOTE=${REMOTE:-false}
+
+die() {
+  echo "test-e2e-node.sh: $*" >&2
+  exit 2
+}
+
+# split_words NAME VALUE sets the array WORDS to VALUE split into words the
+# way a POSIX shell would, without expanding anything: the grammar of
+# runner/remote's --test-args (runner/remote/internal/sshcmd.Split).
+# Unquoted blanks separate words; '...' keeps everything up to the next ';
+# "..." keeps everything up to the next unescaped ", where a backslash
+# escapes only $ ` " \ and a newline; elsewhere a backslash escapes the
+# next character. An unterminated quote or a trailing backslash is an
+# error naming the variable NAME.
+split_words() {
+  local name=$1 s=$2 cur='' quote='' c next i n=${#2} in_word=0
+  WORDS=()
+  for ((i = 0; i < n; i++)); do
+    c=${s:i:1}
+    if [[ $quote == "'" ]]; then
+      if [[ $c == "'" ]]; then quote=''; else cur+=$c; fi
+      continue
+    fi
+    if [[ $quote == '"' ]]; then
+      next=${s:i+1:1}
+      if [[ $c == '"' ]]; then
+        quote=''
+      elif [[ $c == "\\" && $i -lt $((n - 1)) && ( $next == '$' || $next == '`' || $next == '"' || $next == "\\" || $next == $'\n' ) ]]; then
+        ((i += 1))
+        [[ $next == $'\n' ]] || cur+=$next
+      else
+        cur+=$c
+      fi
+      continue
+    fi
+    case $c in
+      ' ' | $'\t' | $'\n')
+        if ((in_word)); then
+          WORDS+=("$cur")
+          cur='' in_word=0
+        fi
+        ;;
+      "'" | '"')
+        quote=$c in_word=1
+        ;;
+      "\\")
+        ((i < n - 1)) || die "$name: trailing backslash in $(printf %q "$s"): remove it or quote it"
+        ((i += 1))
+        next=${s:i:1}
+        if [[ $next != $'\n' ]]; then
+          cur+=$next in_word=1
+        fi
+        ;;
+      *)
+        cur+=$c in_word=1
+        ;;
+    esac
+  done
+  [[ -z $quote ]] || die "$name: unterminated $quote quote in $(printf %q "$s"): close it"
+  if ((in_word)); then
+    WORDS+=("$cur")
+  fi
+}
+
+if [[ $REMOTE == true ]]; then
+  args=(
+    --bin-dir="$OUT_DIR" --results-dir="$ARTIFACTS"
+    --focus="$FOCUS" --skip="$SKIP" --label-filter="$LABEL_FILTER"
+    --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS" --test-args="$TEST_ARGS"
+    --test-timeout="${TIMEOUT:-45m}" --install-deps="${INSTALL_DEPS:-false}" --cleanup="${CLEANUP:-true}"
+    --delete-instances="${DELETE_INSTANCES:-true}"
+  )
+  # Empty variables leave runner/remote's defaults.
+  for pair in HOSTS=hosts IMAGES=images IMAGE_PROJECT=image-project \
+    IMAGE_CONFIG_FILE=image-config-file IMAGE_CONFIG_DIR=image-config-dir \
+    PROJECT=project ZONE=zone GCE_ENDPOINT=gce-endpoint \
+    INSTANCE_PREFIX=instance-name-prefix INSTANCE_TYPE=instance-type \
+    INSTANCE_METADATA=instance-metadata SSH_USER=ssh-user SSH_KEY=ssh-key \
+    SSH_OPTIONS=ssh-options KUBELET_CONFIG_FILE=kubelet-config-file; do
+    var=${pair%%=*} flag=${pair#*=}
+    if [[ -n ${!var-} ]]; then
+      args+=("--$flag=${!var}")
+    fi
+  done
+  if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
+    args+=(-- --container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
+  fi
+  exec go run ./runner/remote "${args[@]}"
+fi
+[[ $REMOTE == false ]] || die "REMOTE=$REMOTE: want REMOTE=true (the suite on other machines) or REMOTE=false (this machine)"
+
+# The local runners: ginkgo's flags, then e2e_node.test's after "--".
+report_dir=$(realpath -m -s -- "$ARTIFACTS")
+args=(
+  --build-dependencies=false
+  --focus="$FOCUS" --skip="$SKIP" --label-filter="$LABEL_FILTER"
+  --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS"
+  -- --report-dir="$report_dir"
+)
+if [[ -n $KUBELET_CONFIG_FILE ]]; then
+  args+=(--kubelet-config-file="$KUBELET_CONFIG_FILE")
+fi
+if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
+  args+=(--container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
+fi
+split_words TEST_ARGS "$TEST_ARGS"
+args+=("${WORDS[@]}")
+
+case $SYSTEMD in
+  '')
+    exec go run ./runner/local --out-dir="$OUT_DIR" "${args[@]}"
+    ;;
+  sandbox)
+    # The repository and the report directory are bound into the sandbox
+    # (its /tmp is its own); runner-local runs inside, as a binary.
+    hack/build.sh runner-local
+    mkdir -p -- "$report_dir"
+    out_dir=$(realpath -m -s -- "$OUT_DIR")
+    exec "$OUT_DIR/systemd-sandbox" run --bind "$PWD" --bind "$report_dir" -- \
+      "$out_dir/runner-local" --out-dir="$out_dir" "${args[@]}"
+    ;;
+  *)
+    die "SYSTEMD=$SYSTEMD: want SYSTEMD=sandbox (the suite inside systemd-sandbox) or no SYSTEMD (the host as it is)"
+    ;;
+esac

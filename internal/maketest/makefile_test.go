@@ -1,0 +1,335 @@
+package maketest
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// testArgsWords is TEST_ARGS written as shell words, each with the word a
+// shell-style split without expansion must give (runner/remote's
+// --test-args grammar). The substitutions would create files in canary.
+func testArgsWords(canary string) (value string, words []string) {
+	c := filepath.Join(canary, "TEST_ARGS")
+	pairs := []struct{ raw, word string }{
+		{`--kubelet-flags='--v=4 --max-pods=20'`, `--kubelet-flags=--v=4 --max-pods=20`},
+		{`--x="a \"b\" \$c \\d \e"`, `--x=a "b" $c \d \e`},
+		{`\'e\ f`, `'e f`},
+		{`''`, ``},
+		{`'; touch ` + c + `-quote '`, `; touch ` + c + `-quote `},
+		{`"$(touch ` + c + `-subst)"`, `$(touch ` + c + `-subst)`},
+		{"\"`touch " + c + "-backquote`\"", "`touch " + c + "-backquote`"},
+		{`$(touch`, `$(touch`},
+		{c + `-unquoted)`, c + `-unquoted)`},
+		{`'$(shell touch ` + c + `-make)'`, `$(shell touch ` + c + `-make)`},
+		{`$$RANDOM${HOME}`, `$$RANDOM${HOME}`},
+	}
+	var raw []string
+	for _, p := range pairs {
+		raw = append(raw, p.raw)
+		words = append(words, p.word)
+	}
+	return strings.Join(raw, " \t"), words
+}
+
+// remoteFlags maps runner/remote's optional flags to their variables, in
+// the order hack/test-e2e-node.sh passes them.
+var remoteFlags = []struct{ variable, flag string }{
+	{"HOSTS", "hosts"}, {"IMAGES", "images"}, {"IMAGE_PROJECT", "image-project"},
+	{"IMAGE_CONFIG_FILE", "image-config-file"}, {"IMAGE_CONFIG_DIR", "image-config-dir"},
+	{"PROJECT", "project"}, {"ZONE", "zone"}, {"GCE_ENDPOINT", "gce-endpoint"},
+	{"INSTANCE_PREFIX", "instance-name-prefix"}, {"INSTANCE_TYPE", "instance-type"},
+	{"INSTANCE_METADATA", "instance-metadata"}, {"SSH_USER", "ssh-user"}, {"SSH_KEY", "ssh-key"},
+	{"SSH_OPTIONS", "ssh-options"}, {"KUBELET_CONFIG_FILE", "kubelet-config-file"},
+}
+
+// localArgs is what runner/local gets after --out-dir, from vars.
+func localArgs(v map[string]string, testArgs []string) []string {
+	args := []string{
+		"--build-dependencies=false",
+		"--focus=" + v["FOCUS"], "--skip=" + v["SKIP"], "--label-filter=" + v["LABEL_FILTER"],
+		"--parallelism=" + v["PARALLELISM"], "--ginkgo-flags=" + v["GINKGO_FLAGS"],
+		"--", "--report-dir=" + v["ARTIFACTS"],
+	}
+	if v["KUBELET_CONFIG_FILE"] != "" {
+		args = append(args, "--kubelet-config-file="+v["KUBELET_CONFIG_FILE"])
+	}
+	if v["CONTAINER_RUNTIME_ENDPOINT"] != "" {
+		args = append(args, "--container-runtime-endpoint="+v["CONTAINER_RUNTIME_ENDPOINT"])
+	}
+	return append(args, testArgs...)
+}
+
+// remoteArgs is `go run ./runner/remote ...`'s arguments, from vars.
+func remoteArgs(v map[string]string) []string {
+	args := []string{
+		"run", "./runner/remote", "--bin-dir=" + v["OUT_DIR"], "--results-dir=" + v["ARTIFACTS"],
+		"--focus=" + v["FOCUS"], "--skip=" + v["SKIP"], "--label-filter=" + v["LABEL_FILTER"],
+		"--parallelism=" + v["PARALLELISM"], "--ginkgo-flags=" + v["GINKGO_FLAGS"], "--test-args=" + v["TEST_ARGS"],
+		"--test-timeout=" + v["TIMEOUT"], "--install-deps=" + v["INSTALL_DEPS"], "--cleanup=" + v["CLEANUP"],
+		"--delete-instances=" + v["DELETE_INSTANCES"],
+	}
+	for _, f := range remoteFlags {
+		if v[f.variable] != "" {
+			args = append(args, "--"+f.flag+"="+v[f.variable])
+		}
+	}
+	if v["CONTAINER_RUNTIME_ENDPOINT"] != "" {
+		args = append(args, "--", "--container-runtime-endpoint="+v["CONTAINER_RUNTIME_ENDPOINT"])
+	}
+	return args
+}
+
+func mustEqualArgs(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if slices.Equal(got, want) {
+		return
+	}
+	t.Errorf("%s received %d arguments, want %d", what, len(got), len(want))
+	for i := range max(len(got), len(want)) {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w || i >= len(got) || i >= len(want) {
+			t.Errorf("argument %d:\n got  %q\n want %q", i, g, w)
+		}
+	}
+}
+
+// modes are the ways `make test-e2e-node` runs the suite, as the
+// variable that selects each ("" for the local default).
+var modes = []struct{ name, variable, value string }{
+	{"local", "", ""},
+	{"SYSTEMD=sandbox", "SYSTEMD", "sandbox"},
+	{"REMOTE=true", "REMOTE", "true"},
+}
+
+// defaults are the Makefile's non-empty defaults, but for OUT_DIR and
+// ARTIFACTS, which every test sets.
+var defaults = map[string]string{"PARALLELISM": "2", "TIMEOUT": "45m", "INSTALL_DEPS": "false", "CLEANUP": "true", "DELETE_INSTANCES": "true"}
+
+// runMode runs make in mode with vars and checks that nothing in them ran
+// and that the runner received exactly the arguments they make: each
+// value verbatim, as (part of) one argument, and TEST_ARGS for the local
+// runners as testArgs. OUT_DIR and ARTIFACTS must be set and absolute.
+func runMode(t *testing.T, s *stubbedMake, mode string, given map[string]string, testArgs []string, inEnv bool) {
+	t.Helper()
+	v := maps.Clone(defaults)
+	maps.Copy(v, given)
+	if mode == "SYSTEMD=sandbox" {
+		s.mustStubIn(t, v["OUT_DIR"], "systemd-sandbox")
+	}
+	invs, out, err := s.run(t, given, inEnv)
+	s.MustHaveRunNothing(t)
+	if err != nil {
+		t.Fatalf("make: %v\n%s", err, out)
+	}
+	if len(invs) == 0 {
+		t.Fatalf("no runner was run; make's output:\n%s", out)
+	}
+	last := invs[len(invs)-1]
+	switch mode {
+	case "local":
+		if len(invs) != 1 || last.Prog != "go" {
+			t.Fatalf("ran %+v, want one go run", invs)
+		}
+		want := append([]string{"run", "./runner/local", "--out-dir=" + v["OUT_DIR"]}, localArgs(v, testArgs)...)
+		mustEqualArgs(t, "go run ./runner/local", last.Args, want)
+	case "SYSTEMD=sandbox":
+		build := []string{"build", "-trimpath", "-o", filepath.Join(v["OUT_DIR"], "runner-local"), "./runner/local"}
+		if !slices.ContainsFunc(invs, func(i invocation) bool { return i.Prog == "go" && slices.Equal(i.Args, build) }) {
+			t.Errorf("runner-local was not built with go %q; ran %+v", build, invs)
+		}
+		if last.Prog != "systemd-sandbox" {
+			t.Fatalf("last ran %+v, want systemd-sandbox", last)
+		}
+		if fi, err := os.Stat(v["ARTIFACTS"]); err != nil || !fi.IsDir() {
+			t.Errorf("the report directory to bind was not created: %v", err)
+		}
+		want := []string{"run", "--bind", s.repo, "--bind", v["ARTIFACTS"], "--",
+			filepath.Join(v["OUT_DIR"], "runner-local"), "--out-dir=" + v["OUT_DIR"]}
+		mustEqualArgs(t, "systemd-sandbox", last.Args, append(want, localArgs(v, testArgs)...))
+	case "REMOTE=true":
+		if len(invs) != 1 || last.Prog != "go" {
+			t.Fatalf("ran %+v, want one go run", invs)
+		}
+		mustEqualArgs(t, "go run ./runner/remote", last.Args, remoteArgs(v))
+	}
+}
+
+// TestMakeTestE2ENodeValuesAreData gives every variable of `make
+// test-e2e-node` at once a value that runs `touch` if a shell or make
+// evaluates it (quotes, $(...), backquotes, $(shell ...)), on make's
+// command line and in its environment, in each mode, and checks that the
+// runner received each value verbatim and that nothing ran.
+func TestMakeTestE2ENodeValuesAreData(t *testing.T) {
+	for _, mode := range modes {
+		for _, inEnv := range []bool{false, true} {
+			name := mode.name + "/command-line"
+			if inEnv {
+				name = mode.name + "/environment"
+			}
+			t.Run(name, func(t *testing.T) {
+				s := newStubbedMake(t)
+				vars := map[string]string{}
+				for _, v := range makefileVariables(t, s.repo) {
+					switch v {
+					case "SYSTEMD", "REMOTE": // the mode; bad values: TestMakeTestE2ENodeBadValues
+					case "OUT_DIR", "ARTIFACTS": // paths, made absolute by the script: give them absolute
+						vars[v] = filepath.Join(s.dir, "dir "+payload(s.canary, v))
+					default:
+						vars[v] = payload(s.canary, v)
+					}
+				}
+				var testArgs []string
+				vars["TEST_ARGS"], testArgs = testArgsWords(s.canary)
+				if mode.variable != "" {
+					vars[mode.variable] = mode.value
+				}
+				runMode(t, s, mode.name, vars, testArgs, inEnv)
+			})
+		}
+	}
+}
+
+// TestMakeTestE2ENodeEachValueAlone does the same with one variable at a
+// time, so that one value's quotes cannot hide another's.
+func TestMakeTestE2ENodeEachValueAlone(t *testing.T) {
+	s := newStubbedMake(t)
+	for _, mode := range modes {
+		for _, v := range makefileVariables(t, s.repo) {
+			if v == "SYSTEMD" || v == "REMOTE" {
+				continue
+			}
+			t.Run(mode.name+"/"+v, func(t *testing.T) {
+				s := newStubbedMake(t)
+				vars := map[string]string{"OUT_DIR": filepath.Join(s.dir, "out"), "ARTIFACTS": filepath.Join(s.dir, "artifacts")}
+				var testArgs []string
+				switch v {
+				case "OUT_DIR", "ARTIFACTS":
+					vars[v] = filepath.Join(s.dir, "dir "+payload(s.canary, v))
+				case "TEST_ARGS":
+					vars[v], testArgs = testArgsWords(s.canary)
+				default:
+					vars[v] = payload(s.canary, v)
+				}
+				if mode.variable != "" {
+					vars[mode.variable] = mode.value
+				}
+				runMode(t, s, mode.name, vars, testArgs, false)
+			})
+		}
+	}
+}
+
+// TestMakeTestE2ENodeVariablesCovered checks that the Makefile hands the
+// script the variables upstream's `make test-e2e-node` has, so that
+// TestMakeTestE2ENodeValuesAreData covers each.
+func TestMakeTestE2ENodeVariablesCovered(t *testing.T) {
+	s := newStubbedMake(t)
+	got := makefileVariables(t, s.repo)
+	for _, v := range []string{
+		"FOCUS", "SKIP", "LABEL_FILTER", "PARALLELISM", "GINKGO_FLAGS", "TEST_ARGS", "ARTIFACTS",
+		"KUBELET_CONFIG_FILE", "CONTAINER_RUNTIME_ENDPOINT", "OUT_DIR", "SYSTEMD", "REMOTE",
+		"HOSTS", "IMAGES", "SSH_OPTIONS", "SSH_USER", "SSH_KEY", "TIMEOUT",
+	} {
+		if !slices.Contains(got, v) {
+			t.Errorf("VARIABLES in the Makefile lacks %s (has %q)", v, got)
+		}
+	}
+}
+
+// TestMakeTestE2ENodeDefaults checks what the runners get when no
+// variable is set: upstream's defaults, ARTIFACTS a dated directory
+// (expanded by make), and runner/remote's own defaults for the rest.
+func TestMakeTestE2ENodeDefaults(t *testing.T) {
+	s := newStubbedMake(t)
+	invs, out, err := s.run(t, nil, false)
+	if err != nil {
+		t.Fatalf("make: %v\n%s", err, out)
+	}
+	if len(invs) != 1 {
+		t.Fatalf("ran %+v, want one go run", invs)
+	}
+	args := invs[0].Args
+	var report string
+	if i := slices.Index(args, "--"); i >= 0 && i+1 < len(args) {
+		report = strings.TrimPrefix(args[i+1], "--report-dir=")
+	}
+	if !regexp.MustCompile(`^/tmp/_artifacts/\d{6}T\d{6}$`).MatchString(report) {
+		t.Fatalf("--report-dir=%q, want /tmp/_artifacts/<yymmddThhmmss>; args %q", report, args)
+	}
+	want := append([]string{"run", "./runner/local", "--out-dir=_output/bin"},
+		localArgs(map[string]string{"PARALLELISM": "2", "ARTIFACTS": report}, nil)...)
+	mustEqualArgs(t, "go run ./runner/local", args, want)
+
+	invs, out, err = s.run(t, map[string]string{"REMOTE": "true", "HOSTS": "a=10.0.0.5", "ARTIFACTS": "/r"}, false)
+	if err != nil {
+		t.Fatalf("make: %v\n%s", err, out)
+	}
+	if len(invs) != 1 {
+		t.Fatalf("ran %+v, want one go run", invs)
+	}
+	mustEqualArgs(t, "go run ./runner/remote", invs[0].Args, remoteArgs(map[string]string{
+		"OUT_DIR": "_output/bin", "ARTIFACTS": "/r", "PARALLELISM": "2", "TIMEOUT": "45m",
+		"INSTALL_DEPS": "false", "CLEANUP": "true", "DELETE_INSTANCES": "true", "HOSTS": "a=10.0.0.5",
+	}))
+}
+
+// TestMakeTestE2ENodeBadValues checks that values the runners cannot take
+// stop make with an error naming the variable, before any runner runs,
+// and that nothing in them ran.
+func TestMakeTestE2ENodeBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars func(canary string) map[string]string
+		want string
+	}{
+		{"TEST_ARGS unterminated single quote", func(string) map[string]string {
+			return map[string]string{"TEST_ARGS": `--a='x`}
+		}, `TEST_ARGS: unterminated ' quote`},
+		{"TEST_ARGS unterminated double quote", func(string) map[string]string {
+			return map[string]string{"TEST_ARGS": `--a="x`, "SYSTEMD": "sandbox"}
+		}, `TEST_ARGS: unterminated " quote`},
+		{"TEST_ARGS trailing backslash", func(string) map[string]string {
+			return map[string]string{"TEST_ARGS": `--a=x \`}
+		}, `TEST_ARGS: trailing backslash`},
+		{"SYSTEMD", func(c string) map[string]string {
+			return map[string]string{"SYSTEMD": payload(c, "SYSTEMD")}
+		}, `want SYSTEMD=sandbox`},
+		{"SYSTEMD twice", func(c string) map[string]string {
+			return map[string]string{"SYSTEMD": "sandbox sandbox"}
+		}, `want SYSTEMD=sandbox`},
+		{"REMOTE", func(c string) map[string]string {
+			return map[string]string{"REMOTE": payload(c, "REMOTE")}
+		}, `want REMOTE=true`},
+		{"REMOTE yes", func(c string) map[string]string {
+			return map[string]string{"REMOTE": "yes"}
+		}, `REMOTE=yes: want REMOTE=true`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStubbedMake(t)
+			invs, out, err := s.run(t, tc.vars(s.canary), false)
+			if err == nil {
+				t.Errorf("make succeeded, want an error")
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("make's output lacks %q:\n%s", tc.want, out)
+			}
+			for _, inv := range invs {
+				if inv.Prog != "go" || (len(inv.Args) > 0 && inv.Args[0] == "run") {
+					t.Errorf("a runner ran: %s %q", inv.Prog, inv.Args)
+				}
+			}
+			s.MustHaveRunNothing(t)
+		})
+	}
+}
