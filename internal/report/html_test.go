@@ -119,6 +119,9 @@ func renderDir(t *testing.T, f fixture) (string, dom, []byte) {
 func assertSelfContained(t *testing.T, d dom) {
 	t.Helper()
 	for _, n := range all(d.root, "") {
+		if n.Data == "link" && attr(n, "rel") == "icon" && attr(n, "href") == "data:," {
+			continue // an empty icon: else the browser asks for /favicon.ico
+		}
 		switch n.Data {
 		case "link", "img", "iframe", "object", "embed":
 			t.Errorf("page has a <%s> element", n.Data)

@@ -36,6 +36,7 @@ var indexTmpl = template.Must(template.New("index").Funcs(template.FuncMap{"dura
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <title>node e2e: {{len .Rows}} host(s)</title>
 <style>{{.CSS}}</style>
 </head>
