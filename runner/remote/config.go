@@ -64,6 +64,11 @@ type config struct {
 	Cleanup bool
 	// SSHUser, SSHKey, SSHOptions: how to invoke ssh.
 	SSHUser, SSHKey, SSHOptions string
+	// MaxResultsMB, MaxResultFileMB and MaxResultsFiles bound what is
+	// fetched from each host (hostrun.Limits): 2048 MiB in all, 1024 MiB
+	// per file, 20,000 entries by default.
+	MaxResultsMB, MaxResultFileMB int64
+	MaxResultsFiles               int
 	// Timeouts.
 	ConnectTimeout, CommandTimeout, CopyTimeout, InstallTimeout, TestTimeout, CollectTimeout, BootTimeout, GCETimeout time.Duration
 }
@@ -80,6 +85,9 @@ func newConfig() config {
 		InstallDepsScript: a.InstallDepsScript,
 		Parallelism:       h.Parallelism,
 		Cleanup:           h.Cleanup,
+		MaxResultsMB:      h.Limits.Bytes >> 20,
+		MaxResultFileMB:   h.Limits.FileBytes >> 20,
+		MaxResultsFiles:   h.Limits.Entries,
 		ConnectTimeout:    sshcmd.DefaultConnectTimeout,
 		CommandTimeout:    h.Timeouts.Command,
 		CopyTimeout:       h.Timeouts.Copy,
@@ -125,6 +133,9 @@ func (c *config) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SSHUser, "ssh-user", c.SSHUser, "SSH user (default: ssh's choice: ~/.ssh/config, then your user name)")
 	fs.StringVar(&c.SSHKey, "ssh-key", c.SSHKey, "SSH private key (default: ssh's identities and agent); its .pub goes into new VMs' ssh-keys metadata")
 	fs.StringVar(&c.SSHOptions, "ssh-options", c.SSHOptions, "extra ssh options (shell-style quoting), e.g. \"-o StrictHostKeyChecking=no -p 2222\"")
+	fs.Int64Var(&c.MaxResultsMB, "max-results-mb", c.MaxResultsMB, "refuse a host's results larger than this many MiB in all")
+	fs.Int64Var(&c.MaxResultFileMB, "max-result-file-mb", c.MaxResultFileMB, "refuse a host's results holding a file larger than this many MiB")
+	fs.IntVar(&c.MaxResultsFiles, "max-results-files", c.MaxResultsFiles, "refuse a host's results holding more than this many files and directories")
 	fs.DurationVar(&c.ConnectTimeout, "connect-timeout", c.ConnectTimeout, "ssh ConnectTimeout: TCP connect and SSH handshake")
 	fs.DurationVar(&c.CommandTimeout, "command-timeout", c.CommandTimeout, "bound on each short remote step: workspace, unpack, stop, cleanup")
 	fs.DurationVar(&c.CopyTimeout, "copy-timeout", c.CopyTimeout, "bound on copying the archive to a host")
@@ -222,6 +233,15 @@ func (c config) validate(testArgs []string, getenv func(string) string) (plan, e
 	h.TestArgs = append(append([]string(nil), testArgs...), extra...)
 	if c.Parallelism < 1 {
 		bad("parallelism", "%d: want 1 or more", c.Parallelism)
+	}
+	h.Limits = hostrun.Limits{Bytes: c.MaxResultsMB << 20, FileBytes: c.MaxResultFileMB << 20, Entries: c.MaxResultsFiles}
+	for _, l := range []struct {
+		name string
+		v    int64
+	}{{"max-results-mb", c.MaxResultsMB}, {"max-result-file-mb", c.MaxResultFileMB}, {"max-results-files", int64(c.MaxResultsFiles)}} {
+		if l.v < 1 || l.v > 1<<40 {
+			bad(l.name, "%d: want 1 to %d", l.v, int64(1)<<40)
+		}
 	}
 	for _, d := range []struct {
 		name string

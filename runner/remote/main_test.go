@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/node-e2e/harness/runner/remote/internal/fakesuite"
+	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
 	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
 )
 
@@ -64,8 +65,9 @@ func TestValidateErrors(t *testing.T) {
 		{"missing ssh key", []string{"--hosts", "a", "--ssh-key", "/nonexistent/id"}, []string{"--ssh-key: stat /nonexistent/id"}},
 		{"quotes", []string{"--hosts", "a", "--ginkgo-flags", "'x", "--test-args", `"y`, "--ssh-options", `-o "z`},
 			[]string{"--ginkgo-flags: unterminated ' quote", "--test-args: unterminated \" quote", "--ssh-options: unterminated \" quote"}},
-		{"numbers", []string{"--hosts", "a", "--parallelism", "0", "--test-timeout", "5s", "--copy-timeout", "0"},
-			[]string{"--parallelism: 0: want 1 or more", "--test-timeout: 5s: want at least 20s", "--copy-timeout: 0s: want more than 0"}},
+		{"numbers", []string{"--hosts", "a", "--parallelism", "0", "--test-timeout", "5s", "--copy-timeout", "0", "--max-results-mb", "0", "--max-results-files", "-1"},
+			[]string{"--parallelism: 0: want 1 or more", "--test-timeout: 5s: want at least 20s", "--copy-timeout: 0s: want more than 0",
+				"--max-results-mb: 0: want 1 to 1099511627776", "--max-results-files: -1: want 1 to"}},
 		{"run id", []string{"--hosts", "a", "--run-id", "Bad ID"}, []string{`--run-id: "Bad ID": want 1 to 63 lowercase letters`}},
 		{"images without project, zone, image project", []string{"--images", "debian-12"},
 			[]string{"--image-project: required with --images", "--project: required to create VMs", "--zone: required to create VMs"}},
@@ -158,6 +160,13 @@ func TestValidateDefaults(t *testing.T) {
 	}
 	if p.keepArch || p.archive.Path != "" {
 		t.Errorf("archive %q kept %v", p.archive.Path, p.keepArch)
+	}
+	if p.host.Limits != hostrun.DefaultLimits() {
+		t.Errorf("results limits %+v, want %+v", p.host.Limits, hostrun.DefaultLimits())
+	}
+	p, err = parse(t, append(base, "--hosts", "a", "--max-results-mb", "100", "--max-result-file-mb", "10", "--max-results-files", "50"), nil)
+	if err != nil || p.host.Limits != (hostrun.Limits{Bytes: 100 << 20, FileBytes: 10 << 20, Entries: 50}) {
+		t.Errorf("results limits %+v, %v", p.host.Limits, err)
 	}
 	p, err = parse(t, append(base, "--build-only"), nil)
 	if err != nil {

@@ -54,6 +54,9 @@ type Config struct {
 	Cleanup bool
 	// Timeouts bound the steps.
 	Timeouts Timeouts
+	// Limits bound the results fetched from the host. Default
+	// DefaultLimits(): 2 GiB in all, 1 GiB per file, 20,000 entries.
+	Limits Limits
 }
 
 // NewConfig returns a Config with the defaults filled in.
@@ -68,6 +71,7 @@ func NewConfig() Config {
 			Test:    45 * time.Minute,
 			Collect: 10 * time.Minute,
 		},
+		Limits: DefaultLimits(),
 	}
 }
 
@@ -100,6 +104,9 @@ func (c Config) Validate() error {
 	}
 	if c.Timeouts.Test > 0 && c.Timeouts.Test < MinTestTimeout {
 		errs = append(errs, fmt.Errorf("test timeout %s: want at least %s", c.Timeouts.Test, MinTestTimeout))
+	}
+	if c.Limits.Bytes <= 0 || c.Limits.FileBytes <= 0 || c.Limits.Entries <= 0 {
+		errs = append(errs, fmt.Errorf("results limits %+v: want each more than 0", c.Limits))
 	}
 	return errors.Join(errs...)
 }

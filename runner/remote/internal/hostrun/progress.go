@@ -65,9 +65,11 @@ func FormatDuration(d time.Duration) string {
 	}
 }
 
-// FormatSize renders n bytes as MB (or KB/B for small sizes).
+// FormatSize renders n bytes as GB, MB, KB (powers of 1024) or B.
 func FormatSize(n int64) string {
 	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 	case n >= 1<<10:

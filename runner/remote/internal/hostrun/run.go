@@ -67,12 +67,14 @@ func Run(ctx, salvage context.Context, c Config, t sshcmd.Target, p *Progress) (
 	if setupErr == nil && c.InstallDeps {
 		setupErr = h.install(ctx)
 	}
-	var suiteErr, reportErr error
+	var suiteErr, reportErr, refusedErr error
 	var cutShort bool
 	var counts junit.Counts
 	if setupErr == nil {
 		cutShort, suiteErr = h.suite(ctx, salvage)
-		if err := h.collect(salvage); err != nil {
+		if err := h.collect(salvage); errors.As(err, new(*collectRefused)) {
+			refusedErr = err
+		} else if err != nil {
 			res.Notes = append(res.Notes, err.Error())
 		}
 		counts, reportErr = junit.ReadDir(h.dir)
@@ -90,6 +92,8 @@ func Run(ctx, salvage context.Context, c Config, t sshcmd.Target, p *Progress) (
 	switch {
 	case setupErr != nil:
 		res.Fail(setupErr.Error())
+	case refusedErr != nil:
+		res.Fail(refusedErr.Error())
 	case cutShort:
 		res.Fail(suiteErr.Error())
 	case reportErr != nil:
@@ -245,27 +249,6 @@ func (h *hostRun) suite(ctx, salvage context.Context) (cutShort bool, err error)
 		h.report("stop", sd, serr, "suite stopped on the host")
 	}
 	return cutShort, err
-}
-
-// collect fetches the host's report directory into the artifacts
-// directory, keeping whatever arrived if the transfer breaks off.
-func (h *hostRun) collect(ctx context.Context) error {
-	tmp := filepath.Join(h.dir, ".results.tar.gz")
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("collect: %w", err)
-	}
-	defer os.Remove(tmp)
-	d, err := h.ssh(ctx, "collect", h.c.Timeouts.Collect, collectCommand(h.ws, h.root), nil, f)
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("collect: %w", cerr)
-	}
-	n, xerr := extract(tmp, h.dir)
-	if err == nil && xerr != nil {
-		err = fmt.Errorf("collect: %w", xerr)
-	}
-	h.report("collect", d, err, fmt.Sprintf("%d files in %s", n, h.dir))
-	return err
 }
 
 func (h *hostRun) cleanup(ctx context.Context) error {

@@ -258,6 +258,53 @@ func TestRunHostEscapeSequences(t *testing.T) {
 	}
 }
 
+// TestRunRefusesHostileResults runs hosts whose report directory holds a
+// 10 GB file (sparse on the host: 10 GB of zeros in the tar) or 100,000
+// files: collect refuses each at its limit, quickly, keeps nothing of the
+// results, and the host fails naming the host and the limit.
+func TestRunRefusesHostileResults(t *testing.T) {
+	for _, tc := range []struct {
+		name, plant, want string
+	}{
+		{"10 GB of zeros", `truncate -s 10G "$r/huge.log"`,
+			`entry "./huge.log": 10.0 GB, over the limit of 1.0 GB per file (--max-result-file-mb)`},
+		{"100,000 files", `cd "$r" && seq -f 'f%06g' 100000 | xargs touch`,
+			`more than 20000 entries (--max-results-files)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := fakeRunWithDeps(t, "#!/bin/bash\nset -e\nr=$(dirname \"$0\")/results\nmkdir -p \"$r\"\n"+tc.plant+"\n")
+			var out syncBuffer
+			start := time.Now()
+			r := Run(context.Background(), context.Background(), c, sshcmd.Target{Name: "h", Address: "local"}, NewProgress(&out, "h"))
+			d := time.Since(start)
+			t.Logf("%s\n%s", d.Round(time.Millisecond), out.String())
+			if r.Passed || !strings.HasPrefix(r.Reason, "collect: refused the results of host h (local): ") || !strings.Contains(r.Reason, tc.want) {
+				t.Errorf("reason %q, want the host and %q", r.Reason, tc.want)
+			}
+			if !strings.Contains(out.String(), "collect   FAILED") {
+				t.Errorf("no failed collect progress line")
+			}
+			entries, _ := os.ReadDir(r.ArtifactsDir)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if strings.Join(names, " ") != "ginkgo.log "+StepsLog {
+				t.Errorf("artifacts %q: want only the runner's own files", names)
+			}
+			if used := diskUsage(t, r.ArtifactsDir); used > 1<<20 {
+				t.Errorf("artifacts take %d bytes", used)
+			}
+			if d > 30*time.Second {
+				t.Errorf("took %s", d)
+			}
+			if _, err := os.Stat(r.Workspace); !os.IsNotExist(err) {
+				t.Errorf("workspace %q left: %v", r.Workspace, err)
+			}
+		})
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
