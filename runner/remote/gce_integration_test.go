@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -294,15 +295,20 @@ func TestReap(t *testing.T) {
 	}
 	l.Requested("vm-ledger", "img")
 	l.Requested("vm-never-created", "img")
+	l.Requested("vm-taken", "img") // its name now held by another run's VM
 	fake.Add(&compute.Instance{Name: "vm-ledger", Labels: map[string]string{gce.LabelKey: "run-1"}})
 	fake.Add(&compute.Instance{Name: "vm-label-only", Labels: map[string]string{gce.LabelKey: "run-1"}})
 	fake.Add(&compute.Instance{Name: "vm-other-run", Labels: map[string]string{gce.LabelKey: "run-2"}})
+	fake.Add(&compute.Instance{Name: "vm-taken", Labels: map[string]string{gce.LabelKey: "run-9"}})
 
 	code, stdout, _ := runRunner(t, "reap", "--results-dir", results)
-	if code != exitOK || !strings.Contains(stdout, "run run-1: 3 VMs deleted") {
+	if code != exitOK || !strings.Contains(stdout, "run run-1: 3 VMs deleted; 1 left alone, not this run's: vm-taken\n") {
 		t.Errorf("reap from the ledger: exit %d", code)
 	}
-	if live := fake.Live(); !reflect.DeepEqual(live, []string{"vm-other-run"}) {
+	if !regexp.MustCompile(`vm-taken +delete +skipped .*gce: instance vm-taken is not this run's \(labelled node-e2e-run-id=run-9, not node-e2e-run-id=run-1\): left alone`).MatchString(stdout) {
+		t.Errorf("reap does not say why it left vm-taken alone")
+	}
+	if live := fake.Live(); !reflect.DeepEqual(live, []string{"vm-other-run", "vm-taken"}) {
 		t.Errorf("left: %q", live)
 	}
 	d, _ := gce.ReadLedger(filepath.Join(results, gce.LedgerFile))
@@ -312,7 +318,10 @@ func TestReap(t *testing.T) {
 
 	// Without a ledger: by label alone.
 	code, _, _ = runRunner(t, "reap", "--run-id", "run-2", "--project", "proj", "--zone", "z", "--gce-endpoint", fake.Endpoint())
-	if code != exitOK || len(fake.Live()) != 0 {
-		t.Errorf("reap by label: exit %d, left %q", code, fake.Live())
+	if live := fake.Live(); code != exitOK || !reflect.DeepEqual(live, []string{"vm-taken"}) {
+		t.Errorf("reap by label: exit %d, left %q", code, live)
+	}
+	if d := fake.Deleted(); contains(d, "vm-taken") {
+		t.Errorf("deleted %q", d)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/node-e2e/harness/runner/remote/internal/gce"
@@ -37,7 +38,8 @@ func (c *reapConfig) addFlags(fs *flag.FlagSet) {
 }
 
 // reapMain deletes what a run left: the VMs its ledger lists as not
-// deleted and the VMs carrying its label.
+// deleted and the VMs carrying its label, each only if its label is the
+// run's (a ledger name held by another's VM is left alone, and said so).
 func reapMain(argv []string, stdout, stderr io.Writer) int {
 	c := reapConfig{GCETimeout: gce.NewConfig().Timeout}
 	fs := flag.NewFlagSet("runner/remote reap", flag.ContinueOnError)
@@ -91,14 +93,22 @@ func reapMain(argv []string, stdout, stderr io.Writer) int {
 		return fail(stderr, exitRunner, "reap: %v", err)
 	}
 	progress := hostrun.NewProgress(stdout)
-	deleted, err := gce.Reap(ctx, compute, ledger, c.RunID, func(name string, d time.Duration, err error) {
-		if err != nil {
+	deleted, leftAlone, err := gce.Reap(ctx, compute, ledger, c.RunID, func(name string, d time.Duration, err error) {
+		var notOurs *gce.NotOursError
+		switch {
+		case errors.As(err, &notOurs):
+			progress.Step(name, "delete", "skipped", d, err.Error())
+		case err != nil:
 			progress.Step(name, "delete", "FAILED", d, err.Error())
-			return
+		default:
+			progress.Step(name, "delete", "ok", d, "")
 		}
-		progress.Step(name, "delete", "ok", d, "")
 	})
-	fmt.Fprintf(stdout, "run %s: %d VMs deleted\n", c.RunID, len(deleted))
+	fmt.Fprintf(stdout, "run %s: %d VMs deleted", c.RunID, len(deleted))
+	if len(leftAlone) > 0 {
+		fmt.Fprintf(stdout, "; %d left alone, not this run's: %s", len(leftAlone), strings.Join(leftAlone, ", "))
+	}
+	fmt.Fprintln(stdout)
 	if err != nil {
 		return fail(stderr, exitFailed, "reap: %v", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -20,7 +21,8 @@ const sshRetryInterval = 5 * time.Second
 // runImage creates a VM from s, runs the suite on it like on any SSH
 // host, and deletes it. The VM is written to the ledger before it is
 // created, and deleted even if the run is interrupted (then, or when it
-// failed to boot, after saving its serial console).
+// failed to boot, after saving its serial console). If the name is taken
+// by a VM that exists already, the image fails and that VM is left alone.
 func (r *runner) runImage(ctx, salvage context.Context, s gce.Spec) (res hostrun.Result) {
 	start := time.Now()
 	name := gce.InstanceName(r.p.prefix, s.ShortName)
@@ -40,8 +42,19 @@ func (r *runner) runImage(ctx, salvage context.Context, s gce.Spec) (res hostrun
 		res.Fail("create: " + err.Error())
 		return res
 	}
-	defer func() { r.finishVM(salvage, name, &res) }()
 	err = r.compute.Create(ctx, r.p.gce.InstanceResource(name, image, r.withSSHKey(s)))
+	var taken *gce.NameTakenError
+	if errors.As(err, &taken) {
+		// Someone else's VM: not this run's to read, use or delete.
+		if lerr := r.ledger.LeftAlone(name, err.Error()); lerr != nil {
+			res.Notes = append(res.Notes, lerr.Error())
+		}
+		r.progress.Step(name, "create", "FAILED", time.Since(createStart), err.Error())
+		res.Fail("create: " + err.Error())
+		return res
+	}
+	// From here on the VM may exist, and if so it is this run's.
+	defer func() { r.finishVM(salvage, name, &res) }()
 	if err != nil {
 		r.progress.Step(name, "create", "FAILED", time.Since(createStart), err.Error())
 		res.Fail("create: " + err.Error())
@@ -88,7 +101,7 @@ func (r *runner) withSSHKey(s gce.Spec) gce.Spec {
 
 // finishVM saves the VM's serial console (unless salvage is cancelled: a
 // second interrupt gives collection up) and, unless told to keep it,
-// deletes it. Deletion runs whatever happened before, interrupts included:
+// deletes it, if its label says it is this run's (gce.Compute.Delete). Deletion runs whatever happened before, interrupts included:
 // it is bounded by --gce-timeout, not by the run's contexts.
 func (r *runner) finishVM(salvage context.Context, name string, res *hostrun.Result) {
 	ctx := context.Background()
@@ -107,6 +120,15 @@ func (r *runner) finishVM(salvage context.Context, name string, res *hostrun.Res
 	}
 	start := time.Now()
 	err := r.compute.Delete(ctx, name)
+	var notOurs *gce.NotOursError
+	if errors.As(err, &notOurs) {
+		r.progress.Step(name, "delete", "skipped", time.Since(start), err.Error())
+		res.Notes = append(res.Notes, err.Error())
+		if lerr := r.ledger.LeftAlone(name, err.Error()); lerr != nil {
+			res.Notes = append(res.Notes, lerr.Error())
+		}
+		return
+	}
 	if err == nil {
 		err = r.ledger.Deleted(name)
 	}

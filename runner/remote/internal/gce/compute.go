@@ -207,38 +207,6 @@ func region(zone string) string {
 	return zone
 }
 
-// Create inserts the instance and waits for the insert operation.
-func (g *Compute) Create(ctx context.Context, inst *compute.Instance) error {
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
-	defer cancel()
-	op, err := g.svc.Instances.Insert(g.cfg.Project, g.cfg.Zone, inst).Context(ctx).Do()
-	if err != nil {
-		return fmt.Errorf("gce: create instance %s: %w", inst.Name, err)
-	}
-	if err := g.wait(ctx, op); err != nil {
-		return fmt.Errorf("gce: create instance %s: %w", inst.Name, err)
-	}
-	return nil
-}
-
-// Delete deletes the instance and waits for it to go. An instance that is
-// already gone is not an error.
-func (g *Compute) Delete(ctx context.Context, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
-	defer cancel()
-	op, err := g.svc.Instances.Delete(g.cfg.Project, g.cfg.Zone, name).Context(ctx).Do()
-	if IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("gce: delete instance %s: %w", name, err)
-	}
-	if err := g.wait(ctx, op); err != nil && !IsNotFound(err) {
-		return fmt.Errorf("gce: delete instance %s: %w", name, err)
-	}
-	return nil
-}
-
 // wait waits for a zone operation to finish and returns its error.
 func (g *Compute) wait(ctx context.Context, op *compute.Operation) error {
 	for op.Status != "DONE" {

@@ -2,10 +2,12 @@ package gce
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,12 +176,12 @@ func TestLedgerAndReap(t *testing.T) {
 	}
 
 	var reported []string
-	deleted, err := Reap(ctx, g, l, "run-1", func(name string, _ time.Duration, err error) { reported = append(reported, name) })
+	deleted, leftAlone, err := Reap(ctx, g, l, "run-1", func(name string, _ time.Duration, err error) { reported = append(reported, name) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(deleted, []string{"vm-a", "vm-b", "vm-c"}) || len(reported) != 3 {
-		t.Errorf("Reap deleted %q, reported %q", deleted, reported)
+	if !reflect.DeepEqual(deleted, []string{"vm-a", "vm-b", "vm-c"}) || len(leftAlone) != 0 || len(reported) != 3 {
+		t.Errorf("Reap deleted %q, left alone %q, reported %q", deleted, leftAlone, reported)
 	}
 	if live := fake.Live(); !reflect.DeepEqual(live, []string{"vm-other"}) {
 		t.Errorf("instances left: %q", live)
@@ -191,5 +193,94 @@ func TestLedgerAndReap(t *testing.T) {
 	fi, err := os.Stat(path)
 	if err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("ledger file: %v %v", fi, err)
+	}
+}
+
+// TestCreateNameTaken creates an instance whose name another run's (or a
+// hand-made) instance holds: the error says so, names the instance and
+// the fix, and the other instance is untouched.
+func TestCreateNameTaken(t *testing.T) {
+	for _, labels := range []map[string]string{
+		{LabelKey: "run-2", "team": "x"},
+		nil,
+		{LabelKey: "run-1"}, // a reused run id: the name is still not this run's
+	} {
+		fake, g := newFake(t)
+		fake.Add(&compute.Instance{Name: "vm-1", Labels: labels, Description: "someone else's"})
+		err := g.Create(context.Background(), g.cfg.InstanceResource("vm-1", "img", Spec{Project: "p"}))
+		var taken *NameTakenError
+		if !errors.As(err, &taken) {
+			t.Fatalf("labels %v: Create = %v, want a *NameTakenError", labels, err)
+		}
+		for _, want := range []string{"gce: create instance vm-1: an instance of that name already exists in proj/zone-a",
+			"pick another --instance-name-prefix", "gcloud compute instances delete vm-1 --project proj --zone zone-a"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("labels %v: error %q lacks %q", labels, err, want)
+			}
+		}
+		t.Log(err)
+		if len(fake.Inserted()) != 0 || len(fake.Deleted()) != 0 || !reflect.DeepEqual(fake.Live(), []string{"vm-1"}) {
+			t.Errorf("labels %v: inserted %d, deleted %q, live %q", labels, len(fake.Inserted()), fake.Deleted(), fake.Live())
+		}
+	}
+}
+
+// TestDeleteLeavesOthersAlone deletes instances by name: only the one
+// labelled with this run's id goes.
+func TestDeleteLeavesOthersAlone(t *testing.T) {
+	fake, g := newFake(t)
+	fake.Add(&compute.Instance{Name: "ours", Labels: map[string]string{LabelKey: "run-1"}})
+	fake.Add(&compute.Instance{Name: "other-run", Labels: map[string]string{LabelKey: "run-2"}})
+	fake.Add(&compute.Instance{Name: "hand-made"})
+	ctx := context.Background()
+	for name, want := range map[string]string{
+		"other-run": "gce: instance other-run is not this run's (labelled node-e2e-run-id=run-2, not node-e2e-run-id=run-1): left alone",
+		"hand-made": "gce: instance hand-made is not this run's (no labels, not node-e2e-run-id=run-1): left alone",
+	} {
+		err := g.Delete(ctx, name)
+		if !errors.As(err, new(*NotOursError)) || err.Error() != want {
+			t.Errorf("Delete(%s) = %v, want %s", name, err, want)
+		}
+	}
+	if err := g.Delete(ctx, "ours"); err != nil {
+		t.Errorf("Delete(ours) = %v", err)
+	}
+	if live := fake.Live(); !reflect.DeepEqual(live, []string{"hand-made", "other-run"}) || !reflect.DeepEqual(fake.Deleted(), []string{"ours"}) {
+		t.Errorf("live %q, deleted %q", live, fake.Deleted())
+	}
+}
+
+// TestReapLeavesOthersAlone reaps from a ledger that names an instance
+// now held by another run: it is left alone, reported and recorded so.
+func TestReapLeavesOthersAlone(t *testing.T) {
+	fake, g := newFake(t)
+	path := filepath.Join(t.TempDir(), LedgerFile)
+	l, err := OpenLedger(path, LedgerData{RunID: "run-1", Project: "proj", Zone: "zone-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Requested("vm-ours", "img")
+	l.Requested("vm-theirs", "img")
+	fake.Add(&compute.Instance{Name: "vm-ours", Labels: map[string]string{LabelKey: "run-1"}})
+	fake.Add(&compute.Instance{Name: "vm-theirs", Labels: map[string]string{LabelKey: "run-2"}})
+	reported := map[string]error{}
+	var mu sync.Mutex
+	deleted, leftAlone, err := Reap(context.Background(), g, l, "run-1", func(name string, _ time.Duration, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported[name] = err
+	})
+	if err != nil || !reflect.DeepEqual(deleted, []string{"vm-ours"}) || !reflect.DeepEqual(leftAlone, []string{"vm-theirs"}) {
+		t.Errorf("Reap = %q, %q, %v", deleted, leftAlone, err)
+	}
+	if !errors.As(reported["vm-theirs"], new(*NotOursError)) || reported["vm-ours"] != nil {
+		t.Errorf("reported %v", reported)
+	}
+	if live := fake.Live(); !reflect.DeepEqual(live, []string{"vm-theirs"}) {
+		t.Errorf("live %q", live)
+	}
+	d, _ := ReadLedger(path)
+	if len(d.Live()) != 0 || d.Instances[1].LeftAlone == "" {
+		t.Errorf("ledger %+v", d)
 	}
 }

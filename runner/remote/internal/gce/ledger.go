@@ -40,6 +40,10 @@ type LedgerEntry struct {
 	Image     string     `json:"image"`
 	Requested time.Time  `json:"requested"`
 	Deleted   *time.Time `json:"deleted,omitempty"`
+	// LeftAlone, when set, says why the run did not create or delete the
+	// instance of this name: it is not the run's (see NameTakenError,
+	// NotOursError), and nothing is to be done about it.
+	LeftAlone string `json:"leftAlone,omitempty"`
 }
 
 // OpenLedger opens the ledger at path for a run, creating it if needed.
@@ -93,7 +97,7 @@ func (l *Ledger) Requested(name, image string) error {
 	defer l.mu.Unlock()
 	for i, e := range l.data.Instances {
 		if e.Name == name {
-			l.data.Instances[i].Deleted = nil
+			l.data.Instances[i].Deleted, l.data.Instances[i].LeftAlone = nil, ""
 			return l.save()
 		}
 	}
@@ -114,11 +118,25 @@ func (l *Ledger) Deleted(name string) error {
 	return l.save()
 }
 
-// Live returns the instances not recorded as deleted.
+// LeftAlone records that the instance of this name is not the run's
+// (the name was taken, or its labels are another run's), and why.
+func (l *Ledger) LeftAlone(name, why string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, e := range l.data.Instances {
+		if e.Name == name && e.Deleted == nil {
+			l.data.Instances[i].LeftAlone = why
+		}
+	}
+	return l.save()
+}
+
+// Live returns the instances the run may have created and not deleted:
+// neither recorded as deleted nor left alone.
 func (d LedgerData) Live() []string {
 	var out []string
 	for _, e := range d.Instances {
-		if e.Deleted == nil {
+		if e.Deleted == nil && e.LeftAlone == "" {
 			out = append(out, e.Name)
 		}
 	}

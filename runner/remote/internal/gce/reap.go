@@ -8,10 +8,14 @@ import (
 )
 
 // Reap deletes a run's instances: those the ledger (if any) lists as not
-// deleted, and those the API lists with the run's label. It records each
-// deletion in the ledger, calls report for each instance, and returns the
-// names it deleted (or found already gone).
-func Reap(ctx context.Context, g *Compute, l *Ledger, runID string, report func(name string, d time.Duration, err error)) ([]string, error) {
+// deleted, and those the API lists with the run's label. Each is deleted
+// only if its label says it is the run's (see Compute.Delete): a ledger
+// name now held by another's instance is left alone, recorded so in the
+// ledger, and is not an error. Reap records each deletion in the ledger,
+// calls report for each instance (err is a *NotOursError for one left
+// alone), and returns the names it deleted (or found already gone) and
+// those it left alone.
+func Reap(ctx context.Context, g *Compute, l *Ledger, runID string, report func(name string, d time.Duration, err error)) (deleted, leftAlone []string, err error) {
 	seen := map[string]bool{}
 	var names []string
 	if l != nil {
@@ -50,20 +54,29 @@ func Reap(ctx context.Context, g *Compute, l *Ledger, runID string, report func(
 			results <- outcome{n, err}
 		}()
 	}
-	var deleted []string
 	for range names {
 		o := <-results
-		if o.err != nil {
+		var notOurs *NotOursError
+		switch {
+		case errors.As(o.err, &notOurs):
+			leftAlone = append(leftAlone, o.name)
+			if l != nil {
+				if err := l.LeftAlone(o.name, notOurs.Error()); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		case o.err != nil:
 			errs = append(errs, o.err)
-			continue
-		}
-		deleted = append(deleted, o.name)
-		if l != nil {
-			if err := l.Deleted(o.name); err != nil {
-				errs = append(errs, err)
+		default:
+			deleted = append(deleted, o.name)
+			if l != nil {
+				if err := l.Deleted(o.name); err != nil {
+					errs = append(errs, err)
+				}
 			}
 		}
 	}
 	sort.Strings(deleted)
-	return deleted, errors.Join(errs...)
+	sort.Strings(leftAlone)
+	return deleted, leftAlone, errors.Join(errs...)
 }
