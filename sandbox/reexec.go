@@ -3,8 +3,11 @@ package sandbox
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The hidden first arguments with which the package re-executes
@@ -52,8 +55,12 @@ func enterArgs(cgroupDirs []string, nsenter []string) []string {
 
 // runEnter moves this process into the sandbox's cgroups (so that the
 // command lands in the sandbox's root cgroup in every hierarchy, not in the
-// caller's) and executes nsenter, which inherits them.
+// caller's), drops the capabilities PID 1 lacks from its bounding set (the
+// command descends from the caller, not from PID 1) and executes nsenter,
+// which inherits both.
 func runEnter(args []string) error {
+	// The bounding set is per thread until execve.
+	runtime.LockOSThread()
 	if len(args) == 0 {
 		return fmt.Errorf("sandbox enter: missing arguments")
 	}
@@ -64,6 +71,11 @@ func runEnter(args []string) error {
 	dirs, argv := args[1:1+n], args[1+n:]
 	if err := joinCgroups(dirs, os.Getpid()); err != nil {
 		return fmt.Errorf("sandbox enter: %w", err)
+	}
+	for _, c := range capsDropped {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, c, 0, 0, 0); err != nil {
+			return fmt.Errorf("sandbox enter: drop capability %d: %w", c, err)
+		}
 	}
 	if err := syscall.Exec(argv[0], argv, os.Environ()); err != nil {
 		return fmt.Errorf("sandbox enter: exec %s: %w", argv[0], err)

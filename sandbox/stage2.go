@@ -179,7 +179,13 @@ func runStep(st step, src *os.File) error {
 		if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(int(src.Fd())), target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			return fmt.Errorf("bind %s: %w", st.Source, err)
 		}
-		return setFlags(target, st, false)
+		if err := setFlags(target, st, false); err != nil {
+			return err
+		}
+		if st.ReadOnly {
+			return readOnlyBelow(target)
+		}
+		return nil
 	case stepRebind:
 		if err := unix.Mount(target, target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			if st.Optional && errors.Is(err, unix.ENOENT) {
@@ -222,6 +228,24 @@ func setFlags(target string, st step, always bool) error {
 	}
 	if err := unix.Mount("", target, "", flags, ""); err != nil {
 		return fmt.Errorf("set mount flags %#x: %w", flags, err)
+	}
+	return nil
+}
+
+// readOnlyBelow makes the mounts below target read-only too. A bind is
+// recursive (MS_REC), so it brings along the mounts below its source (a
+// tmpfs, another disk); a read-only remount (setFlags) applies to the one
+// mount at target, which would leave those writable. mount_setattr with
+// AT_RECURSIVE sets read-only on the whole tree and leaves every other
+// flag as it is (Linux 5.12 and later; there is no fallback: without it a
+// read-only bind fails rather than being writable below).
+func readOnlyBelow(target string) error {
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	if err := unix.MountSetattr(unix.AT_FDCWD, target, unix.AT_RECURSIVE, &attr); err != nil {
+		if errors.Is(err, unix.ENOSYS) {
+			return fmt.Errorf("make the mounts below read-only: this kernel has no mount_setattr (Linux 5.12 or later); bind read-write instead: %w", err)
+		}
+		return fmt.Errorf("make the mounts below read-only (mount_setattr AT_RECURSIVE): %w", err)
 	}
 	return nil
 }
