@@ -66,11 +66,13 @@ VARIABLES := OUT_DIR FOCUS SKIP LABEL_FILTER PARALLELISM GINKGO_FLAGS TEST_ARGS 
 ifeq ($(origin ARTIFACTS),file)
 override ARTIFACTS := $(ARTIFACTS)
 endif
+# Make exports every variable given on its command line to every recipe,
+# and would expand it to do so: those are frozen first, and stay exported.
+$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(eval override $(v) := $$(value $(v)))$(eval export $(v))))
 $(foreach v,$(VARIABLES),$(eval override $(v) := $$(value $(v))))
-export $(VARIABLES)
-# Any other variable given on the command line is frozen the same way:
-# make exports it to every recipe, and would expand it to do so.
-$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(eval override $(v) := $$(value $(v)))))
+# The defaults too, but only to test-e2e-node (and OUT_DIR to build).
+$(foreach v,$(VARIABLES),$(eval test-e2e-node: export $(v) := $$($(v))))
+export OUT_DIR
 
 ifneq ($(filter-out sandbox,$(SYSTEMD)),)
 $(error SYSTEMD=$(SYSTEMD): want SYSTEMD=sandbox (the suite inside systemd-sandbox) or no SYSTEMD (the host as it is))

@@ -194,6 +194,9 @@ func TestMakeTestE2ENodeValuesAreData(t *testing.T) {
 				if mode.variable != "" {
 					vars[mode.variable] = mode.value
 				}
+				// Make exports a variable given on its command line, even
+				// one it does not know, expanding it.
+				vars["NOT_A_MAKEFILE_VARIABLE"] = payload(s.canary, "NOT_A_MAKEFILE_VARIABLE")
 				runMode(t, s, mode.name, vars, testArgs, inEnv)
 			})
 		}
