@@ -277,7 +277,8 @@ func TestExtractRefusesManyEntries(t *testing.T) {
 			if used > 100<<20 {
 				t.Errorf("%d bytes on disk", used)
 			}
-			if d > 10*time.Second {
+			// Making 20,000 empty files takes 2.6 s on an idle disk here.
+			if d > 30*time.Second {
 				t.Errorf("took %s to refuse", d)
 			}
 		})

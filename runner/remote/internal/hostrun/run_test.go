@@ -259,20 +259,29 @@ func TestRunHostEscapeSequences(t *testing.T) {
 }
 
 // TestRunRefusesHostileResults runs hosts whose report directory holds a
-// 10 GB file (sparse on the host: 10 GB of zeros in the tar) or 100,000
-// files: collect refuses each at its limit, quickly, keeps nothing of the
-// results, and the host fails naming the host and the limit.
+// 10 GB file (sparse on the host: 10 GB of zeros in the tar) or more
+// files than the limit: collect refuses each at its limit, quickly, keeps
+// nothing of the results, and the host fails naming the host and the
+// limit.
 func TestRunRefusesHostileResults(t *testing.T) {
 	for _, tc := range []struct {
-		name, plant, want string
+		name, plant string
+		entries     int // the entry limit; 0 for the default
+		want        string
 	}{
-		{"10 GB of zeros", `truncate -s 10G "$r/huge.log"`,
+		{"10 GB of zeros", `truncate -s 10G "$r/huge.log"`, 0,
 			`entry "./huge.log": 10.0 GB, over the limit of 1.0 GB per file (--max-result-file-mb)`},
-		{"100,000 files", `cd "$r" && seq -f 'f%06g' 100000 | xargs touch`,
-			`more than 20000 entries (--max-results-files)`},
+		// TestExtractRefusesManyEntries sends 100,000 entries against the
+		// default limit of 20,000; here the stand-in host makes 3,000
+		// files against a limit of 1,000, quicker to make and remove.
+		{"3,000 files", `cd "$r" && seq -f 'f%06g' 3000 | xargs touch`, 1000,
+			`more than 1000 entries (--max-results-files)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := fakeRunWithDeps(t, "#!/bin/bash\nset -e\nr=$(dirname \"$0\")/results\nmkdir -p \"$r\"\n"+tc.plant+"\n")
+			if tc.entries > 0 {
+				c.Limits.Entries = tc.entries
+			}
 			var out syncBuffer
 			start := time.Now()
 			r := Run(context.Background(), context.Background(), c, sshcmd.Target{Name: "h", Address: "local"}, NewProgress(&out, "h"))
