@@ -19,8 +19,8 @@ const trailerLimit = 1 << 20
 // h.c.Limits, into a staging directory, then moved into place. If the
 // transfer breaks off, whatever arrived is kept. If the results are
 // refused (a limit, an entry pointing outside, a device), ssh is stopped
-// and nothing of them is kept; the error is a *RefusedError naming the
-// host.
+// and nothing of them is kept; the error names the host and wraps the
+// *RefusedError.
 func (h *hostRun) collect(ctx context.Context) error {
 	staging, err := os.MkdirTemp(h.dir, ".results-")
 	if err != nil {
@@ -60,7 +60,7 @@ func (h *hostRun) collect(ctx context.Context) error {
 	switch {
 	case errors.As(x.err, &refused):
 		err = &collectRefused{host: h.t.Name, addr: h.t.String(), err: refused}
-		fmt.Fprintf(h.log, "collect: %v; nothing of the results kept\n", err)
+		fmt.Fprintf(h.log, "%v\n", err)
 		h.report("collect", d, err, "")
 		return err
 	case err == nil && x.err != nil:
