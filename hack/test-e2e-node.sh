@@ -84,6 +84,42 @@ split_words() {
   fi
 }
 
+# check_own_dir NAME DIR refuses DIR (absolute), the report directory that
+# SYSTEMD=sandbox creates and binds into the sandbox read-write, unless
+# nobody but root and us can have planted or change it: every existing
+# component of DIR and of its real path (symbolic links resolved) belongs
+# to root or to us, and each directory among them is writable by its owner
+# alone or sticky (/tmp); DIR itself, if it exists, is ours and writable
+# by us alone. Otherwise a planted directory, or a symbolic link to /etc,
+# would be bound read-write and the suite inside would write into it as
+# root. NAME is the variable named in the error.
+check_own_dir() {
+  local name=$1 dir=$2 uid p owner mode
+  uid=$(id -u)
+  for p in "$dir" "$(realpath -m -- "$dir")"; do
+    while :; do
+      if [[ -e $p || -L $p ]]; then
+        read -r owner mode < <(stat -c '%u %a' -- "$p")
+        if [[ $owner != 0 && $owner != "$uid" ]]; then
+          die "$name=$dir: $p belongs to uid $owner, not to root or you: choose a report directory whose path only root and you control"
+        fi
+        if [[ ! -L $p ]] && ((8#$mode & 8#022)) && ! ((8#$mode & 8#1000)); then
+          die "$name=$dir: $p (mode $mode) is writable by others: choose a report directory whose path only root and you control"
+        fi
+      fi
+      [[ $p != / ]] || break
+      p=$(dirname -- "$p")
+    done
+  done
+  p=$(realpath -m -- "$dir")
+  if [[ -e $p ]]; then
+    read -r owner mode < <(stat -c '%u %a' -- "$p")
+    if [[ ! -d $p || $owner != "$uid" ]] || ((8#$mode & 8#022)); then
+      die "$name=$dir: $p is not a directory of yours writable by you alone (owner uid $owner, mode $mode): remove it or choose another"
+    fi
+  fi
+}
+
 if [[ $REMOTE == true ]]; then
   args=(
     --bin-dir="$OUT_DIR" --results-dir="$ARTIFACTS"
@@ -135,8 +171,10 @@ case $SYSTEMD in
   sandbox)
     # The repository and the report directory are bound into the sandbox
     # (its /tmp is its own); runner-local runs inside, as a binary.
+    check_own_dir ARTIFACTS "$report_dir"
     hack/build.sh runner-local
     mkdir -p -- "$report_dir"
+    check_own_dir ARTIFACTS "$report_dir" # again: nothing raced mkdir
     out_dir=$(realpath -m -s -- "$OUT_DIR")
     exec "$OUT_DIR/systemd-sandbox" run --bind "$PWD" --bind "$report_dir" -- \
       "$out_dir/runner-local" --out-dir="$out_dir" "${args[@]}"

@@ -336,3 +336,86 @@ func TestMakeTestE2ENodeBadValues(t *testing.T) {
 		})
 	}
 }
+
+// TestMakeTestE2ENodeSandboxReportDir checks that SYSTEMD=sandbox, which
+// creates ARTIFACTS and binds it into the sandbox read-write, refuses a
+// report directory another user could have planted or can change (the
+// suite inside would write into it as root), before anything runs.
+func TestMakeTestE2ENodeSandboxReportDir(t *testing.T) {
+	const nobody = 65534
+	for _, tc := range []struct {
+		name     string
+		needRoot bool
+		// plant prepares the report directory in dir and returns it, and a
+		// directory that must stay empty.
+		plant func(t *testing.T, dir string) (artifacts, victim string)
+		want  string
+	}{
+		{"parent writable by others", false, func(t *testing.T, dir string) (string, string) {
+			open := filepath.Join(dir, "open")
+			mustMkdir(t, open, 0o777)
+			return filepath.Join(open, "artifacts"), open
+		}, "is writable by others"},
+		{"symlink planted by another user", true, func(t *testing.T, dir string) (string, string) {
+			victim := filepath.Join(dir, "victim")
+			mustMkdir(t, victim, 0o755)
+			link := filepath.Join(dir, "artifacts")
+			if err := os.Symlink(victim, link); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Lchown(link, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+			return link, victim
+		}, "belongs to uid 65534"},
+		{"directory of another user", true, func(t *testing.T, dir string) (string, string) {
+			planted := filepath.Join(dir, "artifacts")
+			mustMkdir(t, planted, 0o755)
+			if err := os.Chown(planted, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+			return planted, planted
+		}, "belongs to uid 65534"},
+		{"parent of another user", true, func(t *testing.T, dir string) (string, string) {
+			theirs := filepath.Join(dir, "theirs")
+			mustMkdir(t, theirs, 0o755)
+			if err := os.Chown(theirs, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(theirs, "artifacts"), theirs
+		}, "belongs to uid 65534"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.needRoot && os.Geteuid() != 0 {
+				t.Skip("needs root to make files of another user")
+			}
+			s := newStubbedMake(t)
+			artifacts, victim := tc.plant(t, s.dir)
+			outDir := filepath.Join(s.dir, "out")
+			s.mustStubIn(t, outDir, "systemd-sandbox")
+			invs, out, err := s.run(t, map[string]string{"SYSTEMD": "sandbox", "OUT_DIR": outDir, "ARTIFACTS": artifacts}, false)
+			if err == nil {
+				t.Errorf("make succeeded, want a refusal")
+			}
+			if !strings.Contains(out, "ARTIFACTS="+artifacts) || !strings.Contains(out, tc.want) {
+				t.Errorf("make's output lacks ARTIFACTS=%s and %q:\n%s", artifacts, tc.want, out)
+			}
+			if len(invs) > 0 {
+				t.Errorf("ran %+v before refusing", invs)
+			}
+			if ents, err := os.ReadDir(victim); err != nil || len(ents) > 0 {
+				t.Errorf("%s was changed: %v, %v", victim, ents, err)
+			}
+		})
+	}
+}
+
+func mustMkdir(t *testing.T, dir string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Mkdir(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, mode); err != nil { // past the umask
+		t.Fatal(err)
+	}
+}
