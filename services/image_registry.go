@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -53,7 +54,7 @@ func (r *ImageRegistry) Start(ctx context.Context) (err error) {
 			err = errors.Join(err, r.Stop())
 		}
 	}()
-	f, err := os.OpenFile(r.cfg.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(r.cfg.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fmt.Errorf("registry: request log: %w", err)
 	}

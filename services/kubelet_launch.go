@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/node-e2e/harness/internal/proc"
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // StartKubeletDirect runs the kubelet as a child in its own process group,
@@ -81,7 +81,7 @@ func (k *systemdKubelet) watch(ctx context.Context) {
 }
 
 func (k *systemdKubelet) copyJournal() {
-	_ = os.WriteFile(k.logPath, journal(k.unit, 0), 0o600)
+	_ = run.WriteFile(k.logPath, journal(k.unit, 0), 0o600)
 }
 
 func (k *systemdKubelet) Err() <-chan error { return k.errCh }

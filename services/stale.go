@@ -30,33 +30,51 @@ func alive(pid int, mark string) bool {
 // StaleRuns returns the runs under runRoot whose harness process is gone
 // although they were not left running on purpose (--stop-services=false):
 // what a run killed with SIGKILL, or by a lost machine session, leaves.
-func StaleRuns(runRoot string) ([]NodeState, error) {
+// It refuses a run root that is not the user's own, and ignores, saying
+// why in ignored, a run directory or node.json that another user could
+// have written: stale cleanup acts as root on what it finds there.
+func StaleRuns(runRoot string) (stale []NodeState, ignored []string, err error) {
+	if _, err := os.Lstat(runRoot); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err := run.CheckOwnDir(runRoot); err != nil {
+		return nil, nil, run.RunRootError(runRoot, err)
+	}
 	entries, err := os.ReadDir(runRoot)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
 	if err != nil {
-		return nil, fmt.Errorf("look for stale runs in %s: %w", runRoot, err)
+		return nil, nil, fmt.Errorf("look for stale runs in %s: %w", runRoot, err)
 	}
-	var out []NodeState
 	for _, e := range entries {
 		dir := filepath.Join(runRoot, e.Name())
+		stateFile := filepath.Join(dir, "node.json")
+		if _, err := os.Lstat(stateFile); err != nil {
+			continue // not a run directory
+		}
+		if err := errors.Join(run.CheckPrivatePath(dir, true), run.CheckPrivatePath(stateFile, false)); err != nil {
+			ignored = append(ignored, fmt.Sprintf("%s: %v", dir, err))
+			continue
+		}
 		var st NodeState
-		if !e.IsDir() || run.ReadJSON(filepath.Join(dir, "node.json"), &st) != nil {
+		if err := run.ReadJSON(stateFile, &st); err != nil {
+			ignored = append(ignored, fmt.Sprintf("%s: %v", dir, err))
 			continue
 		}
 		if st.Kept || filepath.Clean(st.Layout.Dir) != dir || alive(st.HarnessPid, "") {
 			continue
 		}
-		out = append(out, st)
+		stale = append(stale, st)
 	}
-	return out, nil
+	return stale, ignored, nil
 }
 
 // CleanStaleRuns tears down every stale run under runRoot, saying what it
-// found through log, and returns the run directories it cleaned.
+// found, and what it would not touch and why, through log. It returns the
+// run directories it cleaned.
 func CleanStaleRuns(log klog.Logger, runRoot string) ([]string, error) {
-	stale, err := StaleRuns(runRoot)
+	stale, ignored, err := StaleRuns(runRoot)
+	for _, why := range ignored {
+		log.Info("WARNING: not cleaning up a run directory that is not the harness's own; remove it by hand if it is yours", "why", why)
+	}
 	if err != nil {
 		return nil, err
 	}

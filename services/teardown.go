@@ -46,12 +46,28 @@ func (n *Node) Stop() error {
 // TeardownFromState tears down a node left running (--stop-services=false)
 // or abandoned by a killed run, from the state it recorded in runDir.
 func TeardownFromState(runDir string) error {
+	runDir = filepath.Clean(runDir)
+	stateFile := filepath.Join(runDir, "node.json")
 	var st NodeState
-	if err := run.ReadJSON(filepath.Join(runDir, "node.json"), &st); err != nil {
+	if err := run.ReadJSON(stateFile, &st); err != nil {
 		return fmt.Errorf("teardown %s: %w (is this a run directory?)", runDir, err)
 	}
-	if filepath.Clean(st.Layout.Dir) != filepath.Clean(runDir) {
-		return fmt.Errorf("teardown %s: its node.json describes %s", runDir, st.Layout.Dir)
+	// Teardown acts as root on what node.json names: only state that
+	// nobody but this user could have written is acted on.
+	if err := errors.Join(run.CheckPrivatePath(runDir, true), run.CheckPrivatePath(stateFile, false)); err != nil {
+		return fmt.Errorf("teardown %s: not acting on state another user could have written: %w (if this run is yours, fix the owner and mode, or tear it down by hand)", runDir, err)
+	}
+	mounts, err := CgroupMountPoints()
+	if err != nil {
+		return fmt.Errorf("teardown %s: %w", runDir, err)
+	}
+	st, dropped, err := Confine(st, runDir, mounts)
+	if err != nil {
+		return fmt.Errorf("teardown %s: %w", runDir, err)
+	}
+	log := klog.Background().WithName("teardown")
+	for _, d := range dropped {
+		log.Info("WARNING: node.json names something this run cannot have created", "what", d)
 	}
 	var phases []run.Phase
 	s := stoppers{
@@ -65,7 +81,7 @@ func TeardownFromState(runDir string) error {
 	if revived != nil {
 		s.containerd = revived
 	}
-	return errors.Join(err, teardown(klog.Background().WithName("teardown"), st, s, &phases))
+	return errors.Join(err, teardown(log, st, s, &phases))
 }
 
 type stopper interface{ Stop() error }
@@ -190,11 +206,12 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 }
 
 // ownedBy selects the sandboxes this run created: all of them on the
-// harness's own containerd, only those created since the run started on a
-// runtime shared with others.
+// harness's own containerd; on a runtime shared with others (another
+// kubelet's, another run's), only the pods of the namespaces this run's
+// specs created, whose names start with the run's prefix.
 func ownedBy(st NodeState) func(*runtimeapi.PodSandbox) bool {
-	since := st.Started.UnixNano()
+	prefix := st.Layout.NamespacePrefix()
 	return func(sb *runtimeapi.PodSandbox) bool {
-		return st.OwnRuntime || sb.CreatedAt >= since
+		return st.OwnRuntime || strings.HasPrefix(sb.GetMetadata().GetNamespace(), prefix)
 	}
 }

@@ -53,7 +53,7 @@ func (p *Process) Start() error {
 	if p.LogPath == "" {
 		return fmt.Errorf("%s: no log path set", p.Name)
 	}
-	f, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return fmt.Errorf("%s: open log: %w", p.Name, err)
 	}

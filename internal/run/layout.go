@@ -37,18 +37,30 @@ func (l Layout) ShortID() string {
 	return l.ID
 }
 
-// Create makes Dir (0700) and ReportDir.
+// Create makes Dir (0700) and ReportDir, refusing a run root or report
+// directory that is not the user's own (see CheckOwnDir).
 func (l Layout) Create() error {
-	if err := os.MkdirAll(filepath.Dir(l.Dir), 0o755); err != nil {
-		return fmt.Errorf("run dir: %w", err)
+	if err := MkdirOwn(filepath.Dir(l.Dir), 0o755); err != nil {
+		return RunRootError(filepath.Dir(l.Dir), err)
 	}
 	if err := os.Mkdir(l.Dir, 0o700); err != nil {
 		return fmt.Errorf("run dir: %w", err)
 	}
-	if err := os.MkdirAll(l.ReportDir, 0o755); err != nil {
-		return fmt.Errorf("report dir %s: %w (choose a writable --report-dir)", l.ReportDir, err)
+	if err := MkdirOwn(l.ReportDir, 0o755); err != nil {
+		return ReportDirError(l.ReportDir, err)
 	}
 	return nil
+}
+
+// RunRootError explains why the run root cannot be used, and the fix.
+func RunRootError(root string, err error) error {
+	return fmt.Errorf("--run-root=%s cannot be trusted: %w (the harness acts as root on the state it finds there: use a run root that you own, writable by you alone, under directories owned by root or you, e.g. remove it or choose another --run-root)", root, err)
+}
+
+// ReportDirError explains why the report directory cannot be used, and
+// the fix.
+func ReportDirError(dir string, err error) error {
+	return fmt.Errorf("--report-dir=%s cannot be used: %w (choose a writable report directory that does not exist yet, or one that you own, writable by you alone, under directories owned by root or you)", dir, err)
 }
 
 // Paths inside the run directory.
@@ -79,6 +91,17 @@ func (l Layout) ImagesDir() string         { return filepath.Join(l.Dir, "images
 func (l Layout) KubeletUnitName() string   { return "node-e2e-kubelet-" + l.ShortID() }
 func (l Layout) CgroupRoot() string        { return "/node-e2e-" + l.ShortID() }
 func (l Layout) BridgeName() string        { return "e2e-" + l.ShortID() }
+
+// NamespacePrefix starts the name of every namespace the run's specs
+// create: on a runtime the harness shares with others, teardown removes
+// only the pod sandboxes of these namespaces. A layout without an ID (a
+// node the harness did not start) gives "e2e-".
+func (l Layout) NamespacePrefix() string {
+	if l.ID == "" {
+		return "e2e-"
+	}
+	return "e2e-" + l.ShortID() + "-"
+}
 
 // Log files in the report directory.
 func (l Layout) ServicesLog() string    { return filepath.Join(l.ReportDir, "services.log") }

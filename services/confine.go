@@ -1,0 +1,66 @@
+package services
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Confine returns st reduced to what a run whose directory is dir can have
+// created, and a note for each recorded name it dropped. Teardown from
+// recorded state (--teardown, stale cleanup) acts as root on every name in
+// node.json; those names are derived from the run id or lie inside the run
+// directory, so a name that is not what the run itself would have used is
+// not acted on, whoever wrote it: systemd units, the bridge, cgroup
+// directories (one per hierarchy mounted at cgroupMounts), the harness's
+// own runtime endpoint and the host directories. A state whose layout does
+// not match dir is refused whole.
+func Confine(st NodeState, dir string, cgroupMounts []string) (NodeState, []string, error) {
+	dir = filepath.Clean(dir)
+	l := st.Layout
+	if filepath.Clean(l.Dir) != dir {
+		return NodeState{}, nil, fmt.Errorf("%s: its node.json describes %s", dir, l.Dir)
+	}
+	if l.ID != filepath.Base(dir) {
+		return NodeState{}, nil, fmt.Errorf("%s: its node.json names run id %q, not %q", dir, l.ID, filepath.Base(dir))
+	}
+	var dropped []string
+	drop := func(what, got, want string) {
+		dropped = append(dropped, fmt.Sprintf("%s %q is not this run's (want %q or none): left alone", what, got, want))
+	}
+	out := st
+	if st.KubeletUnit != "" && st.KubeletUnit != l.KubeletUnitName() {
+		drop("kubelet unit", st.KubeletUnit, l.KubeletUnitName())
+		out.KubeletUnit = ""
+	}
+	if st.Bridge != "" && st.Bridge != l.BridgeName() {
+		drop("bridge", st.Bridge, l.BridgeName())
+		out.Bridge = ""
+	}
+	out.CgroupDirs = nil
+	root := st.CgroupRootDir()
+	for _, d := range st.CgroupDirs {
+		if slices.ContainsFunc(cgroupMounts, func(m string) bool { return filepath.Join(m, root) == filepath.Clean(d) }) {
+			out.CgroupDirs = append(out.CgroupDirs, d)
+			continue
+		}
+		drop("cgroup", d, "<cgroup hierarchy>"+root)
+	}
+	if st.OwnRuntime && st.RuntimeEndpoint != "" {
+		own := "unix://" + l.ContainerdSocket()
+		if ep := st.RuntimeEndpoint; ep != own && ep != l.ContainerdSocket() {
+			drop("the harness's own runtime endpoint", ep, own)
+			out.RuntimeEndpoint = ""
+		}
+	}
+	out.CreatedHostPaths = nil
+	for _, p := range st.CreatedHostPaths {
+		if slices.Contains(HostPaths, p) {
+			out.CreatedHostPaths = append(out.CreatedHostPaths, p)
+			continue
+		}
+		drop("host directory", p, strings.Join(HostPaths, ", "))
+	}
+	return out, dropped, nil
+}

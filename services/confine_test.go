@@ -1,0 +1,169 @@
+package services
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/node-e2e/harness/internal/run"
+)
+
+func TestConfine(t *testing.T) {
+	const dir = "/tmp/node-e2e/20261129-120000-1a2b3c"
+	l := run.Layout{ID: "20261129-120000-1a2b3c", Dir: dir, ReportDir: "/tmp/r"}
+	mounts := []string{"/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"}
+	own := NodeState{
+		Layout:           l,
+		KubeletUnit:      "node-e2e-kubelet-1a2b3c",
+		Bridge:           "e2e-1a2b3c",
+		CgroupDirs:       []string{"/sys/fs/cgroup/memory/node-e2e-1a2b3c", "/sys/fs/cgroup/pids/node-e2e-1a2b3c"},
+		OwnRuntime:       true,
+		RuntimeEndpoint:  "unix://" + dir + "/containerd/containerd.sock",
+		CreatedHostPaths: []string{"/var/lib/kubelet"},
+	}
+	t.Run("a run's own names are kept", func(t *testing.T) {
+		got, dropped, err := Confine(own, dir, mounts)
+		if err != nil || len(dropped) > 0 || !reflect.DeepEqual(got, own) {
+			t.Fatalf("Confine = %+v, %v, %v; want the state unchanged", got, dropped, err)
+		}
+	})
+	t.Run("systemd driver slice dirs are kept", func(t *testing.T) {
+		st := own
+		st.SystemdCgroup = true
+		st.CgroupDirs = []string{"/sys/fs/cgroup/memory/node_e2e_1a2b3c.slice"}
+		got, dropped, err := Confine(st, dir, mounts)
+		if err != nil || len(dropped) > 0 || len(got.CgroupDirs) != 1 {
+			t.Fatalf("Confine = %+v, %v, %v", got.CgroupDirs, dropped, err)
+		}
+	})
+	cases := []struct {
+		name  string
+		edit  func(*NodeState)
+		check func(NodeState) bool
+		note  string
+	}{
+		{"another unit", func(s *NodeState) { s.KubeletUnit = "sshd.service" }, func(s NodeState) bool { return s.KubeletUnit == "" }, "sshd.service"},
+		{"another bridge", func(s *NodeState) { s.Bridge = "eth0" }, func(s NodeState) bool { return s.Bridge == "" }, "eth0"},
+		{"a victim's cgroup", func(s *NodeState) { s.CgroupDirs = append(s.CgroupDirs, "/sys/fs/cgroup/memory/victim") }, func(s NodeState) bool { return len(s.CgroupDirs) == 2 }, "victim"},
+		{"a cgroup escaping with ..", func(s *NodeState) { s.CgroupDirs = []string{"/sys/fs/cgroup/memory/node-e2e-1a2b3c/../victim"} }, func(s NodeState) bool { return len(s.CgroupDirs) == 0 }, "victim"},
+		{"a cgroup outside any hierarchy", func(s *NodeState) { s.CgroupDirs = []string{"/etc/node-e2e-1a2b3c"} }, func(s NodeState) bool { return len(s.CgroupDirs) == 0 }, "/etc"},
+		{"another runtime as the harness's own", func(s *NodeState) { s.RuntimeEndpoint = "unix:///run/containerd/containerd.sock" }, func(s NodeState) bool { return s.RuntimeEndpoint == "" }, "/run/containerd"},
+		{"a host path that is not one of HostPaths", func(s *NodeState) { s.CreatedHostPaths = []string{"/etc", "/var/lib/kubelet"} }, func(s NodeState) bool { return reflect.DeepEqual(s.CreatedHostPaths, []string{"/var/lib/kubelet"}) }, "/etc"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := own
+			st.CgroupDirs = append([]string(nil), own.CgroupDirs...)
+			c.edit(&st)
+			got, dropped, err := Confine(st, dir, mounts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.check(got) {
+				t.Errorf("not confined: %+v", got)
+			}
+			if len(dropped) != 1 || !strings.Contains(dropped[0], c.note) {
+				t.Errorf("dropped = %q, want one note naming %q", dropped, c.note)
+			}
+		})
+	}
+	t.Run("an external runtime is kept (its sandboxes are filtered)", func(t *testing.T) {
+		st := own
+		st.OwnRuntime, st.RuntimeEndpoint = false, "unix:///run/containerd/containerd.sock"
+		got, dropped, err := Confine(st, dir, mounts)
+		if err != nil || len(dropped) > 0 || got.RuntimeEndpoint != st.RuntimeEndpoint {
+			t.Fatalf("Confine = %q, %v, %v", got.RuntimeEndpoint, dropped, err)
+		}
+	})
+	for name, edit := range map[string]func(*NodeState){
+		"layout of another dir": func(s *NodeState) { s.Layout.Dir = "/" },
+		"another run id":        func(s *NodeState) { s.Layout.ID = "x-victim" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := own
+			edit(&st)
+			if _, _, err := Confine(st, dir, mounts); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestOwnedBySandboxes(t *testing.T) {
+	l := run.Layout{ID: "20261129-120000-1a2b3c"}
+	sb := func(ns string) *runtimeapi.PodSandbox {
+		return &runtimeapi.PodSandbox{Metadata: &runtimeapi.PodSandboxMetadata{Namespace: ns}, CreatedAt: time.Now().UnixNano()}
+	}
+	shared := ownedBy(NodeState{Layout: l, Started: time.Now().Add(-time.Hour)})
+	for ns, want := range map[string]bool{
+		"e2e-1a2b3c-pods-x7k2p": true,
+		"e2e-9z9z9z-pods-x7k2p": false, // another run's, started after this one
+		"kube-system":           false,
+		"default":               false,
+	} {
+		if got := shared(sb(ns)); got != want {
+			t.Errorf("shared runtime: sandbox in %s owned = %v, want %v", ns, got, want)
+		}
+	}
+	if own := ownedBy(NodeState{Layout: l, OwnRuntime: true}); !own(sb("kube-system")) {
+		t.Error("the harness's own runtime: every sandbox is the run's")
+	}
+}
+
+func TestStaleRunsTrustsOnlyOwnState(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files to another user")
+	}
+	root := t.TempDir()
+	write := func(id string, uid int, dirMode os.FileMode) string {
+		dir := filepath.Join(root, id)
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		st := NodeState{Layout: run.Layout{ID: id, Dir: dir}, HarnessPid: 1 << 30}
+		if err := run.WriteJSON(filepath.Join(dir, "node.json"), st); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, dirMode); err != nil {
+			t.Fatal(err)
+		}
+		if uid != 0 {
+			for _, p := range []string{dir, filepath.Join(dir, "node.json")} {
+				if err := os.Chown(p, uid, uid); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return dir
+	}
+	mine := write("20261129-120000-aaaaaa", 0, 0o700)
+	theirs := write("20261129-120000-bbbbbb", 65534, 0o700)
+	open := write("20261129-120000-cccccc", 0, 0o777)
+	stale, ignored, err := StaleRuns(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) != 1 || stale[0].Layout.Dir != mine {
+		t.Errorf("stale = %+v, want only %s", stale, mine)
+	}
+	joined := strings.Join(ignored, "\n")
+	if !strings.Contains(joined, theirs) || !strings.Contains(joined, "uid 65534") || !strings.Contains(joined, open) || !strings.Contains(joined, "writable by group or others") {
+		t.Errorf("ignored does not say which runs were left alone and why:\n%s", joined)
+	}
+
+	foreignRoot := filepath.Join(root, "planted")
+	if err := os.Mkdir(foreignRoot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(foreignRoot, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := StaleRuns(foreignRoot); err == nil || !strings.Contains(err.Error(), "--run-root="+foreignRoot) || !strings.Contains(err.Error(), "uid 65534") {
+		t.Errorf("a run root owned by another user: err = %v, want a refusal naming it and its owner", err)
+	}
+}
