@@ -39,6 +39,8 @@ func TestMain(m *testing.M) {
 	}
 	var err error
 	switch {
+	case cfg.ReportHTMLOnly != "":
+		os.Exit(regenerateReport(os.Stdout, os.Stderr, cfg.ReportHTMLOnly))
 	case cfg.RunServicesMode:
 		err = runServicesMode(cfg)
 	case cfg.RunKubeletMode:
@@ -93,6 +95,7 @@ var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 		ginkgo.Fail(err.Error())
 	}
 	harness.info = info
+	startReport(ctx, info)
 	if harness.node != nil {
 		harness.stopWatch = watchNode(harness.node, harness.layout, cfg.RestartKubelet)
 	}
@@ -184,6 +187,7 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 	}
 	node := services.NewNode(nc)
 	harness.node = node
+	runReport.node = node
 	fmt.Fprintf(os.Stdout, "bringing up node %s in %s (logs in %s)\n", cfg.NodeName, l.Dir, l.ReportDir)
 	err = node.Start(ctx)
 	writePhases(os.Stdout, "startup phases:", node.Phases())

@@ -39,6 +39,7 @@ func createNamespace(ctx context.Context, base string) string {
 	got, err := env.client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
 	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "create namespace")
 	name := got.Name
+	recordNamespace(name)
 	ginkgo.DeferCleanup(func(ctx context.Context) {
 		if !faulted.Load() { // else the node is gone: its pods would never finish terminating
 			deletePodsAndWait(ctx, name)

@@ -3,12 +3,13 @@
 # containerd and runc (the runtime), the CNI plugins, iptables and conntrack
 # (used by the kubelet and the CNI bridge plugin), busybox-static (for the
 # test images), and openssh-server (sshd: runner/remote reaches hosts over SSH,
-# and its integration tests run one on loopback). It is idempotent: packages
+# and its integration tests run one on loopback), and chromium (internal/report's
+# browser test opens report.html in it). It is idempotent: packages
 # already installed are left alone and apt is not touched when nothing is
 # missing. runner/remote ships this script to remote hosts (--install-deps).
 set -euo pipefail
 
-packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static openssh-server)
+packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static openssh-server chromium)
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps.sh: must run as root (apt-get install); re-run with sudo" >&2

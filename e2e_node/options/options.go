@@ -103,6 +103,13 @@ type Config struct {
 	RegistryPort int
 	// ListImages prints the suite's images and exits.
 	ListImages bool
+	// ReportHTML renders report.html, the run's page, in the report
+	// directory after the run (internal/report). Default true.
+	ReportHTML bool
+	// ReportHTMLOnly is a report directory whose report.html is rendered
+	// again from its files (JUnit or Ginkgo JSON, logs, the run's JSON
+	// files); then the binary exits. Default "".
+	ReportHTMLOnly string
 }
 
 // maxSocketPath is the longest unix socket path containerd accepts.
@@ -126,6 +133,7 @@ func NewConfig() *Config {
 		ContainerdPath:           "containerd",
 		BusyboxPath:              "/bin/busybox",
 		Host:                     "",
+		ReportHTML:               true,
 	}
 }
 
@@ -165,6 +173,8 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TestImagePath, "test-image-path", c.TestImagePath, "compiled test image program (default: testimage next to e2e_node.test)")
 	fs.IntVar(&c.RegistryPort, "registry-port", c.RegistryPort, "port of the harness's image registry on 127.0.0.1 (0: a free port)")
 	fs.BoolVar(&c.ListImages, "list-images", c.ListImages, "print every image the suite uses and exit")
+	fs.BoolVar(&c.ReportHTML, "report-html", c.ReportHTML, "render report.html, the run's page, in the report directory after the run")
+	fs.StringVar(&c.ReportHTMLOnly, "report-html-only", c.ReportHTMLOnly, "render report.html again in this existing report directory, then exit")
 }
 
 // stringList is a repeatable string flag.

@@ -401,6 +401,11 @@ func TestIntegrationSuitePasses(t *testing.T) {
 		t.Errorf("JUnit: %d failures, %d errors", j.Failures, j.Errors)
 	}
 	expectLogs(t, r.report)
+	for _, f := range []string{"report.html", "report.json", "phases.json", "resources.json", "run.json"} { // the run report (internal/report)
+		if st, err := os.Stat(filepath.Join(r.report, f)); err != nil || st.Size() == 0 {
+			t.Errorf("report dir lacks a non-empty %s: %v", f, err)
+		}
+	}
 	expectOnlyRegistryImages(t, r.report)
 	for _, phase := range []string{"etcd ready", "apiserver ready", "images built", "images pulled", "kubelet started", "node ready", "teardown"} {
 		if !strings.Contains(r.out.String(), phase) {
