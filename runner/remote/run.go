@@ -122,6 +122,7 @@ func run(ctx, salvage context.Context, p plan, stdout, stderr io.Writer) int {
 
 	fmt.Fprintln(stdout)
 	hostrun.WriteSummary(stdout, results)
+	writeIndex(stdout, stderr, p.resultsDir, results)
 	code := exitOK
 	for _, res := range results {
 		if !res.Passed {
