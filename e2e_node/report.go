@@ -3,6 +3,7 @@ package e2e_node
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -137,13 +138,13 @@ func writeRunReport(r ginkgo.Report, dir string) error {
 		errs = append(errs, fmt.Errorf("write %s: %w", path, err))
 	}
 	if runReport.node != nil {
-		errs = append(errs, run.WriteJSON(filepath.Join(dir, report.PhasesFile), runReport.node.Phases()))
+		errs = append(errs, writeReportJSON(filepath.Join(dir, report.PhasesFile), runReport.node.Phases()))
 	}
 	if runReport.sampler != nil {
-		errs = append(errs, run.WriteJSON(filepath.Join(dir, report.ResourcesFile), runReport.sampler.Resources()))
+		errs = append(errs, writeReportJSON(filepath.Join(dir, report.ResourcesFile), runReport.sampler.Resources()))
 	}
 	runReport.info.Command = reproduceCommand(r.SuiteConfig)
-	errs = append(errs, run.WriteJSON(filepath.Join(dir, report.RunFile), runReport.info))
+	errs = append(errs, writeReportJSON(filepath.Join(dir, report.RunFile), runReport.info))
 	if cfg.ReportHTML {
 		if _, err := report.Generate(dir); err != nil {
 			errs = append(errs, err)
@@ -169,6 +170,19 @@ func generateAtomically(path string, gen func(tmp string) error) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// writeReportJSON writes v to path as JSON, readable by all (the report
+// directory is meant to be shared, unlike the run directory's state files).
+func writeReportJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	if err := generateAtomically(path, func(tmp string) error { return os.WriteFile(tmp, append(b, '\n'), 0o644) }); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // reproduceCommand is the ginkgo command line of this run: its spec
