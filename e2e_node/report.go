@@ -39,6 +39,9 @@ var runReport struct {
 	node    *services.Node
 	sampler *report.Sampler
 	info    report.RunInfo
+	// servicesPhases are the services process's own phases, steps of
+	// the node's phase that waits for it.
+	servicesPhases map[string]bool
 }
 
 // startReport records the node's facts and starts the resource sampler;
@@ -50,6 +53,13 @@ func startReport(ctx context.Context, info suiteInfo) {
 		ri.Launcher = string(l)
 	}
 	ri.RunID = harness.layout.ID
+	var st run.ServicesState
+	if info.RunDir != "" && run.ReadJSON(run.Layout{Dir: info.RunDir}.ServicesState(), &st) == nil {
+		runReport.servicesPhases = map[string]bool{}
+		for _, p := range st.Phases {
+			runReport.servicesPhases[p.Name] = true
+		}
+	}
 	client := reportClient(info)
 	if client != nil {
 		gctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -138,7 +148,7 @@ func writeRunReport(r ginkgo.Report, dir string) error {
 		errs = append(errs, fmt.Errorf("write %s: %w", path, err))
 	}
 	if runReport.node != nil {
-		errs = append(errs, writeReportJSON(filepath.Join(dir, report.PhasesFile), runReport.node.Phases()))
+		errs = append(errs, writeReportJSON(filepath.Join(dir, report.PhasesFile), reportPhases(runReport.node.Phases(), runReport.servicesPhases)))
 	}
 	if runReport.sampler != nil {
 		errs = append(errs, writeReportJSON(filepath.Join(dir, report.ResourcesFile), runReport.sampler.Resources()))
@@ -170,6 +180,24 @@ func generateAtomically(path string, gen func(tmp string) error) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// reportPhases are the node's phases for phases.json: the services
+// process's phases, which the node lists before the phase that waited for
+// them, become its steps.
+func reportPhases(all []run.Phase, services map[string]bool) []report.Phase {
+	out := make([]report.Phase, len(all))
+	parent := ""
+	for i := len(all) - 1; i >= 0; i-- {
+		p := all[i]
+		out[i] = report.Phase{Name: p.Name, Duration: p.Duration}
+		if services[p.Name] {
+			out[i].Parent = parent
+		} else {
+			parent = p.Name
+		}
+	}
+	return out
 }
 
 // writeReportJSON writes v to path as JSON, readable by all (the report

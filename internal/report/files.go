@@ -48,6 +48,10 @@ type RunInfo struct {
 type Phase struct {
 	Name     string        `json:"name"`
 	Duration time.Duration `json:"duration"`
+	// Parent names the phase this one is a step of ("" for a top-level
+	// phase); a parent's duration includes its steps'. Steps named
+	// "teardown: ..." are taken as steps of "teardown" when it is present.
+	Parent string `json:"parent,omitempty"`
 }
 
 // Resources is the content of resources.json.

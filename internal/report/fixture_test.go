@@ -96,11 +96,14 @@ func writeFixture(t testing.TB, dir string, f fixture) {
 	mustWriteJSON(t, filepath.Join(dir, GinkgoJSONFile), []any{report})
 	if !f.NoExtras {
 		mustWriteJSON(t, filepath.Join(dir, PhasesFile), []Phase{
-			{"run dir and credentials", 80 * time.Millisecond},
-			{"control plane and image registry ready", 4200 * time.Millisecond},
-			{"node ready", 2900 * time.Millisecond},
-			{"teardown: stop kubelet", 700 * time.Millisecond},
-			{"teardown: stop control plane", 300 * time.Millisecond},
+			{Name: "run dir and credentials", Duration: 80 * time.Millisecond},
+			{Name: "etcd ready", Duration: 500 * time.Millisecond, Parent: "control plane and image registry ready"},
+			{Name: "apiserver ready", Duration: 2 * time.Second, Parent: "control plane and image registry ready"},
+			{Name: "control plane and image registry ready", Duration: 4200 * time.Millisecond},
+			{Name: "node ready", Duration: 2900 * time.Millisecond},
+			{Name: "teardown: stop kubelet", Duration: 700 * time.Millisecond},
+			{Name: "teardown: stop control plane", Duration: 300 * time.Millisecond},
+			{Name: "teardown", Duration: 1100 * time.Millisecond},
 		})
 		res := Resources{Interval: 500 * time.Millisecond, Processes: []string{"kubelet", "containerd"}}
 		for ts := time.Duration(0); !fixtureStart.Add(ts).After(end); ts += 500 * time.Millisecond {

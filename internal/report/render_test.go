@@ -20,10 +20,21 @@ func TestRenderPassingRun(t *testing.T) {
 	if got := text(d.byID(t, "command")); got != "ginkgo --procs=2 --focus=Pods e2e_node.test -- --report-dir=/tmp/r" {
 		t.Errorf("command = %q", got)
 	}
-	if rows := all(d.byID(t, "phases"), "tr", "phase"); len(rows) != 5 {
-		t.Errorf("phases: %d rows, want 5 (3 startup, 2 teardown)", len(rows))
+	// Steps are listed under their phase and left out of the totals.
+	var rows []string
+	for _, r := range all(d.byID(t, "phases"), "tr", "phase") {
+		name := text(all(r, "th")[0])
+		if hasClass(r, "sub") {
+			name = "  " + name
+		}
+		rows = append(rows, name)
 	}
-	mustContain(t, "phases", text(d.byID(t, "phases")), "startup (7.18s)", "teardown (1s)", "node ready")
+	want := []string{"run dir and credentials", "control plane and image registry ready", "  etcd ready", "  apiserver ready", "node ready",
+		"teardown", "  teardown: stop kubelet", "  teardown: stop control plane"}
+	if strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Errorf("phase rows:\n got %q\nwant %q", rows, want)
+	}
+	mustContain(t, "phases", text(d.byID(t, "phases")), "startup (7.18s)", "teardown (1.1s)")
 
 	tl := d.byID(t, "timeline")
 	if lanes := all(tl, "rect", "lane"); len(lanes) != 2 {

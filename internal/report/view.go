@@ -231,27 +231,57 @@ type phaseBar struct {
 	Name     string
 	Duration string
 	Percent  float64
+	// Sub marks a step of the phase above it.
+	Sub bool
 }
 
-// buildPhases splits the phases into startup and teardown, each bar
-// scaled to the longest phase.
+// buildPhases splits the phases into startup and teardown, each step
+// listed under its parent and each bar scaled to the longest phase; a
+// group's total counts top-level phases only (a parent includes its
+// steps).
 func buildPhases(ps []Phase) (startup, teardown []phaseBar, total [2]string) {
 	var longest time.Duration
+	names := map[string]bool{}
 	for _, p := range ps {
 		longest = max(longest, p.Duration)
+		names[p.Name] = true
 	}
-	var sums [2]time.Duration
-	for _, p := range ps {
-		b := phaseBar{Name: p.Name, Duration: fmtDuration(p.Duration)}
+	parent := func(p Phase) string {
+		if p.Parent != "" && names[p.Parent] && p.Parent != p.Name {
+			return p.Parent
+		}
+		if strings.HasPrefix(p.Name, "teardown: ") && names["teardown"] {
+			return "teardown"
+		}
+		return ""
+	}
+	bar := func(p Phase, sub bool) phaseBar {
+		b := phaseBar{Name: p.Name, Duration: fmtDuration(p.Duration), Sub: sub}
 		if longest > 0 {
 			b.Percent = math.Max(r1(100*float64(p.Duration)/float64(longest)), 0.3)
 		}
+		return b
+	}
+	var sums [2]time.Duration
+	for _, p := range ps {
+		if parent(p) != "" {
+			continue
+		}
+		g := 0
 		if strings.HasPrefix(p.Name, "teardown") {
-			teardown = append(teardown, b)
-			sums[1] += p.Duration
+			g = 1
+		}
+		bars := []phaseBar{bar(p, false)}
+		for _, c := range ps {
+			if parent(c) == p.Name {
+				bars = append(bars, bar(c, true))
+			}
+		}
+		sums[g] += p.Duration
+		if g == 0 {
+			startup = append(startup, bars...)
 		} else {
-			startup = append(startup, b)
-			sums[0] += p.Duration
+			teardown = append(teardown, bars...)
 		}
 	}
 	return startup, teardown, [2]string{fmtDuration(sums[0]), fmtDuration(sums[1])}
