@@ -76,6 +76,8 @@ type bar struct {
 	Spec       bool
 	// Failure is the id of the failure's section, for a failed spec.
 	Failure string
+	// Label is the name, cut to fit a wide bar ("" for a narrow one).
+	Label string
 }
 
 type timeline struct {
@@ -148,6 +150,9 @@ func buildTimeline(r *Run, a axis) *timeline {
 		}
 		if s.Failure != nil {
 			b.Failure = failureID(i)
+		}
+		if b.Spec {
+			b.Label = fitLabel(s.Name, b.W)
 		}
 		if !s.IsSpec() {
 			b.Y, b.H = b.Y+5, b.H-10
@@ -285,6 +290,21 @@ func buildPhases(ps []Phase) (startup, teardown []phaseBar, total [2]string) {
 		}
 	}
 	return startup, teardown, [2]string{fmtDuration(sums[0]), fmtDuration(sums[1])}
+}
+
+// fitLabel cuts name to the characters a bar w units wide holds (about 6
+// units each at the labels' size); "" when fewer than 8 fit.
+func fitLabel(name string, w float64) string {
+	n := int((w - 6) / 6)
+	r := []rune(name)
+	switch {
+	case n < 8:
+		return ""
+	case len(r) <= n:
+		return name
+	default:
+		return string(r[:n-1]) + "…"
+	}
 }
 
 func failureID(i int) string { return fmt.Sprintf("failure-%d", i) }

@@ -263,10 +263,13 @@ func TestIntegrationRemoteSuite(t *testing.T) {
 	if !bytes.Contains(report, []byte(`Node is Ready and reports CPU, memory and pods capacity [NodeConformance]" classname="Node e2e suite" status="passed"`)) {
 		t.Errorf("junit_01.xml does not show the focused spec passed")
 	}
-	for _, f := range []string{"kubelet.log", "services.log", "containerd.log", "registry.log", "ginkgo.log", "remote-steps.log"} {
+	for _, f := range []string{"kubelet.log", "services.log", "containerd.log", "registry.log", "ginkgo.log", "remote-steps.log", "report.html", "report.json"} {
 		if fi, err := os.Stat(filepath.Join(art, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("artifact %s: %v (size %d)", f, err, sizeOf(fi))
 		}
+	}
+	if index, err := os.ReadFile(filepath.Join(results, "index.html")); err != nil || !bytes.Contains(index, []byte(`href="local/report.html"`)) {
+		t.Errorf("the results' index.html does not link the host's report.html: %v", err)
 	}
 	ginkgoLog, _ := os.ReadFile(filepath.Join(art, "ginkgo.log"))
 	if !bytes.Contains(ginkgoLog, []byte("Ran 1 of ")) {
