@@ -17,6 +17,10 @@ const (
 	apiServerKeyFile        = "apiserver.key"
 	apiServerKubeletCrtFile = "apiserver-kubelet-client.crt"
 	apiServerKubeletKeyFile = "apiserver-kubelet-client.key"
+	apiServerEtcdCrtFile    = "apiserver-etcd-client.crt"
+	apiServerEtcdKeyFile    = "apiserver-etcd-client.key"
+	etcdCertFile            = "etcd.crt"
+	etcdKeyFile             = "etcd.key"
 	kubeletCertFile         = "kubelet.crt"
 	kubeletKeyFile          = "kubelet.key"
 	saKeyFile               = "sa.key"
@@ -46,6 +50,14 @@ type Bundle struct {
 	// client pair the API server presents to the kubelet
 	// (--kubelet-client-certificate, --kubelet-client-key).
 	APIServerKubeletClientCert, APIServerKubeletClientKey string
+	// APIServerEtcdClientCert and APIServerEtcdClientKey are the client
+	// pair the API server presents to etcd (--etcd-certfile,
+	// --etcd-keyfile).
+	APIServerEtcdClientCert, APIServerEtcdClientKey string
+	// EtcdCert and EtcdKey are etcd's serving pair for its client and
+	// peer listeners, which require client certificates signed by the CA
+	// (etcd --cert-file, --key-file, --peer-cert-file, --peer-key-file).
+	EtcdCert, EtcdKey string
 	// KubeletCert and KubeletKey are the kubelet's serving pair
 	// (--tls-cert-file, --tls-private-key-file).
 	KubeletCert, KubeletKey string
@@ -74,6 +86,10 @@ func newBundle(dir string) *Bundle {
 		APIServerKey:               j(apiServerKeyFile),
 		APIServerKubeletClientCert: j(apiServerKubeletCrtFile),
 		APIServerKubeletClientKey:  j(apiServerKubeletKeyFile),
+		APIServerEtcdClientCert:    j(apiServerEtcdCrtFile),
+		APIServerEtcdClientKey:     j(apiServerEtcdKeyFile),
+		EtcdCert:                   j(etcdCertFile),
+		EtcdKey:                    j(etcdKeyFile),
 		KubeletCert:                j(kubeletCertFile),
 		KubeletKey:                 j(kubeletKeyFile),
 		ServiceAccountKey:          j(saKeyFile),
@@ -88,6 +104,8 @@ func (b *Bundle) Files() []string {
 		b.CACert, b.CAKey,
 		b.APIServerCert, b.APIServerKey,
 		b.APIServerKubeletClientCert, b.APIServerKubeletClientKey,
+		b.APIServerEtcdClientCert, b.APIServerEtcdClientKey,
+		b.EtcdCert, b.EtcdKey,
 		b.KubeletCert, b.KubeletKey,
 		b.ServiceAccountKey, b.ServiceAccountPub,
 		b.TokenFile,

@@ -40,7 +40,7 @@ type keyPair struct {
 type leafSpec struct {
 	commonName string
 	orgs       []string
-	usage      x509.ExtKeyUsage
+	usages     []x509.ExtKeyUsage
 	ips        []net.IP
 	dnsNames   []string
 }
@@ -108,7 +108,7 @@ func newLeaf(ca keyPair, w validityWindow, spec leafSpec) (keyPair, error) {
 		NotBefore:             w.notBefore,
 		NotAfter:              w.notAfter,
 		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{spec.usage},
+		ExtKeyUsage:           spec.usages,
 		BasicConstraintsValid: true,
 		IPAddresses:           spec.ips,
 		DNSNames:              spec.dnsNames,

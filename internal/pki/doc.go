@@ -1,7 +1,8 @@
 // Package pki generates, once per run, every credential the harness needs to
 // bring up etcd, kube-apiserver and the kubelet on loopback: a throw-away CA,
-// serving certificates for the API server and the kubelet, the client
-// certificate the API server presents to the kubelet, the service-account
+// serving certificates for etcd, the API server and the kubelet, the client
+// certificates the API server presents to etcd and to the kubelet (etcd
+// admits only clients with a certificate from this CA), the service-account
 // signing key pair, and the static token file holding an admin token and a
 // node token.
 //

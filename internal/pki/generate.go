@@ -40,6 +40,15 @@ func Generate(cfg Config) (*Bundle, error) {
 	return b, nil
 }
 
+// EtcdSANs are the names in etcd's serving certificate: it listens on
+// loopback only.
+var EtcdSANs = []string{"127.0.0.1", "localhost"}
+
+var (
+	serverAuth = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	clientAuth = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+)
+
 type fileData struct {
 	path string
 	data []byte
@@ -65,21 +74,31 @@ func generateFiles(cfg Config, b *Bundle) ([]fileData, error) {
 		return nil, fmt.Errorf("ca: %w", err)
 	}
 	apiIPs, apiNames := splitSANs(cfg.APIServerSANs...)
+	etcdIPs, etcdNames := splitSANs(EtcdSANs...)
 	kubeletIPs, kubeletNames := splitSANs(append(append([]string{}, cfg.KubeletSANs...), cfg.NodeName)...)
 	leaves := []struct {
 		certPath, keyPath string
 		spec              leafSpec
 	}{
 		{b.APIServerCert, b.APIServerKey, leafSpec{
-			commonName: "kube-apiserver", usage: x509.ExtKeyUsageServerAuth,
+			commonName: "kube-apiserver", usages: serverAuth,
 			ips: apiIPs, dnsNames: apiNames,
 		}},
 		{b.APIServerKubeletClientCert, b.APIServerKubeletClientKey, leafSpec{
 			commonName: "kube-apiserver-kubelet-client", orgs: []string{AdminGroup},
-			usage: x509.ExtKeyUsageClientAuth,
+			usages: clientAuth,
+		}},
+		{b.APIServerEtcdClientCert, b.APIServerEtcdClientKey, leafSpec{
+			commonName: "kube-apiserver-etcd-client", usages: clientAuth,
+		}},
+		{b.EtcdCert, b.EtcdKey, leafSpec{
+			// Client auth too: etcd's gRPC gateway and peer transport
+			// present this certificate to etcd itself.
+			commonName: "etcd", usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			ips: etcdIPs, dnsNames: etcdNames,
 		}},
 		{b.KubeletCert, b.KubeletKey, leafSpec{
-			commonName: cfg.NodeName, usage: x509.ExtKeyUsageServerAuth,
+			commonName: cfg.NodeName, usages: serverAuth,
 			ips: kubeletIPs, dnsNames: kubeletNames,
 		}},
 	}

@@ -37,26 +37,41 @@ func TestGenerateCertificates(t *testing.T) {
 		cert     string
 		cn       string
 		orgs     []string
-		usage    x509.ExtKeyUsage // must verify
-		notUsage x509.ExtKeyUsage // must not verify
-		hosts    []string         // names the cert must be valid for
+		usages   []x509.ExtKeyUsage // must verify for each
+		notUsage x509.ExtKeyUsage   // must not verify
+		hosts    []string           // names the cert must be valid for
 		notHosts []string
 	}{
 		{
 			name: "api server serving", cert: b.APIServerCert, cn: "kube-apiserver",
-			usage: x509.ExtKeyUsageServerAuth, notUsage: x509.ExtKeyUsageClientAuth,
+			usages: serverAuth, notUsage: x509.ExtKeyUsageClientAuth,
 			hosts:    []string{"127.0.0.1", "localhost", "::1", "api.example"},
 			notHosts: []string{"127.0.0.2", testNode},
 		},
 		{
 			name: "api server kubelet client", cert: b.APIServerKubeletClientCert,
 			cn: "kube-apiserver-kubelet-client", orgs: []string{"system:masters"},
-			usage: x509.ExtKeyUsageClientAuth, notUsage: x509.ExtKeyUsageServerAuth,
+			usages: clientAuth, notUsage: x509.ExtKeyUsageServerAuth,
 			notHosts: []string{"127.0.0.1", "localhost"},
 		},
 		{
+			name: "api server etcd client", cert: b.APIServerEtcdClientCert,
+			cn:     "kube-apiserver-etcd-client",
+			usages: clientAuth, notUsage: x509.ExtKeyUsageServerAuth,
+			notHosts: []string{"127.0.0.1", "localhost"},
+		},
+		{
+			// Server and client: etcd's gateway and peer transport
+			// present it to etcd itself.
+			name: "etcd serving", cert: b.EtcdCert, cn: "etcd",
+			usages:   []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			notUsage: x509.ExtKeyUsageCodeSigning,
+			hosts:    []string{"127.0.0.1", "localhost"},
+			notHosts: []string{"::1", "api.example", testNode},
+		},
+		{
 			name: "kubelet serving", cert: b.KubeletCert, cn: testNode,
-			usage: x509.ExtKeyUsageServerAuth, notUsage: x509.ExtKeyUsageClientAuth,
+			usages: serverAuth, notUsage: x509.ExtKeyUsageClientAuth,
 			hosts:    []string{"127.0.0.2", "node-a.local", testNode},
 			notHosts: []string{"127.0.0.1", "api.example"},
 		},
@@ -70,8 +85,10 @@ func TestGenerateCertificates(t *testing.T) {
 			if c.IsCA {
 				t.Error("leaf is a CA")
 			}
-			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{tt.usage}}); err != nil {
-				t.Errorf("does not verify for usage %v: %v", tt.usage, err)
+			for _, u := range tt.usages {
+				if _, err := c.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{u}}); err != nil {
+					t.Errorf("does not verify for usage %v: %v", u, err)
+				}
 			}
 			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{tt.notUsage}}); err == nil {
 				t.Errorf("verifies for usage %v too", tt.notUsage)

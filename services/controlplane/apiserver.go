@@ -23,8 +23,12 @@ import (
 // APIServerConfig configures kube-apiserver. All files are produced per run
 // by internal/pki.
 type APIServerConfig struct {
-	// EtcdURL is etcd's client URL. Required.
+	// EtcdURL is etcd's client URL (https). Required.
 	EtcdURL string
+	// EtcdCAFile verifies etcd's serving certificate; EtcdCertFile and
+	// EtcdKeyFile are the client pair the API server presents to etcd,
+	// which admits no client without one.
+	EtcdCAFile, EtcdCertFile, EtcdKeyFile string
 	// CAFile is the cluster CA: it verifies client certificates.
 	CAFile string
 	// CertFile and KeyFile are the serving certificate.
@@ -59,6 +63,9 @@ func (c APIServerConfig) Args() []string {
 	}
 	args := []string{
 		"--etcd-servers=" + c.EtcdURL,
+		"--etcd-cafile=" + c.EtcdCAFile,
+		"--etcd-certfile=" + c.EtcdCertFile,
+		"--etcd-keyfile=" + c.EtcdKeyFile,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
 		"--tls-cert-file=" + c.CertFile,

@@ -7,7 +7,10 @@ import (
 
 func TestAPIServerArgs(t *testing.T) {
 	base := APIServerConfig{
-		EtcdURL:                      "http://127.0.0.1:2379",
+		EtcdURL:                      "https://127.0.0.1:2379",
+		EtcdCAFile:                   "/p/ca.crt",
+		EtcdCertFile:                 "/p/apiserver-etcd-client.crt",
+		EtcdKeyFile:                  "/p/apiserver-etcd-client.key",
 		CAFile:                       "/p/ca.crt",
 		CertFile:                     "/p/apiserver.crt",
 		KeyFile:                      "/p/apiserver.key",
@@ -18,7 +21,10 @@ func TestAPIServerArgs(t *testing.T) {
 		TokenFile:                    "/p/tokens.csv",
 	}
 	common := []string{
-		"--etcd-servers=http://127.0.0.1:2379",
+		"--etcd-servers=https://127.0.0.1:2379",
+		"--etcd-cafile=/p/ca.crt",
+		"--etcd-certfile=/p/apiserver-etcd-client.crt",
+		"--etcd-keyfile=/p/apiserver-etcd-client.key",
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
 		"--tls-cert-file=/p/apiserver.crt",

@@ -1,10 +1,12 @@
 package controlplane
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 )
 
@@ -12,11 +14,33 @@ import (
 type EtcdConfig struct {
 	// DataDir holds etcd's data. Required.
 	DataDir string
+	// CAFile is the CA that signs every client and peer certificate etcd
+	// admits. Required: etcd never serves without client authentication.
+	CAFile string
+	// CertFile and KeyFile are etcd's serving pair, for both its client
+	// and its peer listener; the certificate must allow server and client
+	// authentication (etcd's gateway and peer transport present it to
+	// etcd itself). Required.
+	CertFile, KeyFile string
 	// StartTimeout bounds the wait for etcd to be ready. Default 60s.
 	StartTimeout time.Duration
 }
 
-// Etcd is an embedded etcd serving on loopback ports chosen by the kernel.
+// Validate reports every missing field, joined. It has no side effects.
+func (c EtcdConfig) Validate() error {
+	var errs []error
+	for _, f := range []struct{ name, value string }{
+		{"data dir", c.DataDir}, {"CA file", c.CAFile}, {"certificate file", c.CertFile}, {"key file", c.KeyFile},
+	} {
+		if f.value == "" {
+			errs = append(errs, fmt.Errorf("etcd: no %s set", f.name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Etcd is an embedded etcd serving on loopback ports chosen by the kernel,
+// over TLS, to clients holding a certificate signed by EtcdConfig.CAFile.
 type Etcd struct {
 	cfg  EtcdConfig
 	etcd *embed.Etcd
@@ -32,17 +56,31 @@ func NewEtcd(cfg EtcdConfig) *Etcd {
 }
 
 // embedConfig builds etcd's configuration: a single member, loopback only,
-// with ports picked by the kernel so runs never collide.
+// with ports picked by the kernel so runs never collide. Both listeners
+// speak TLS only and require a client certificate signed by the run's CA:
+// any local user can connect to a loopback port, and whoever writes to etcd
+// bypasses the API server's authentication and authorization.
 func (e *Etcd) embedConfig() *embed.Config {
 	c := embed.NewConfig()
 	c.Name = "node-e2e"
 	c.Dir = e.cfg.DataDir
-	loop := url.URL{Scheme: "http", Host: "127.0.0.1:0"}
+	loop := url.URL{Scheme: "https", Host: "127.0.0.1:0"}
 	c.ListenClientUrls = []url.URL{loop}
 	c.AdvertiseClientUrls = []url.URL{loop}
 	c.ListenPeerUrls = []url.URL{loop}
 	c.AdvertisePeerUrls = []url.URL{loop}
 	c.InitialCluster = c.Name + "=" + loop.String()
+	tls := transport.TLSInfo{
+		CertFile:       e.cfg.CertFile,
+		KeyFile:        e.cfg.KeyFile,
+		TrustedCAFile:  e.cfg.CAFile,
+		ClientCertAuth: true,
+	}
+	c.ClientTLSInfo = tls
+	c.PeerTLSInfo = tls
+	// The API server speaks gRPC; the HTTP/JSON gateway is one more way in,
+	// and it would dial the configured port 0 anyway.
+	c.EnableGRPCGateway = false
 	c.LogLevel = "warn"
 	c.LogOutputs = []string{"stderr"}
 	// Small and quick: this etcd holds one node's worth of objects.
@@ -52,8 +90,8 @@ func (e *Etcd) embedConfig() *embed.Config {
 
 // Start runs etcd and returns once it serves clients.
 func (e *Etcd) Start() error {
-	if e.cfg.DataDir == "" {
-		return fmt.Errorf("etcd: no data dir set")
+	if err := e.cfg.Validate(); err != nil {
+		return err
 	}
 	srv, err := embed.StartEtcd(e.embedConfig())
 	if err != nil {
@@ -73,12 +111,20 @@ func (e *Etcd) Start() error {
 		srv.Close()
 		return fmt.Errorf("etcd: no client listener")
 	}
-	e.url = "http://" + srv.Clients[0].Addr().String()
+	e.url = "https://" + srv.Clients[0].Addr().String()
 	return nil
 }
 
-// URL is the client URL, valid after Start.
+// URL is the client URL ("https://127.0.0.1:PORT"), valid after Start.
 func (e *Etcd) URL() string { return e.url }
+
+// peerAddr is the peer listener's host:port, valid after Start.
+func (e *Etcd) peerAddr() string {
+	if e.etcd == nil || len(e.etcd.Peers) == 0 {
+		return ""
+	}
+	return e.etcd.Peers[0].Addr().String()
+}
 
 // Err delivers errors etcd hits after Start.
 func (e *Etcd) Err() <-chan error {

@@ -56,7 +56,13 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		return fmt.Errorf("services: %w", err)
 	}
 	t := time.Now()
-	c.etcd = NewEtcd(EtcdConfig{DataDir: c.cfg.Layout.EtcdDir(), StartTimeout: c.cfg.StartTimeout})
+	c.etcd = NewEtcd(EtcdConfig{
+		DataDir:      c.cfg.Layout.EtcdDir(),
+		CAFile:       bundle.CACert,
+		CertFile:     bundle.EtcdCert,
+		KeyFile:      bundle.EtcdKey,
+		StartTimeout: c.cfg.StartTimeout,
+	})
 	if err := c.etcd.Start(); err != nil {
 		return err
 	}
@@ -65,6 +71,9 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 	t = time.Now()
 	c.apisrv = NewAPIServer(APIServerConfig{
 		EtcdURL:                      c.etcd.URL(),
+		EtcdCAFile:                   bundle.CACert,
+		EtcdCertFile:                 bundle.APIServerEtcdClientCert,
+		EtcdKeyFile:                  bundle.APIServerEtcdClientKey,
 		CAFile:                       bundle.CACert,
 		CertFile:                     bundle.APIServerCert,
 		KeyFile:                      bundle.APIServerKey,
