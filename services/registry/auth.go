@@ -11,7 +11,9 @@ import (
 // realm is the basic-auth realm announced in WWW-Authenticate.
 const realm = "node-e2e"
 
-// basicAuth guards the private repositories of next.
+// basicAuth guards next: every write, and every read of a private
+// repository or of the catalog, needs the credentials. Anonymous clients
+// may only read (GET, HEAD) public repositories.
 type basicAuth struct {
 	next   http.Handler
 	prefix string
@@ -31,7 +33,7 @@ func (a *basicAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "NAME_INVALID", "invalid repository name in path")
 		return
 	}
-	if a.needsAuth(r.URL.Path) {
+	if a.needsAuth(r.Method, r.URL.Path) {
 		u, p, ok := r.BasicAuth()
 		if !ok {
 			unauthorized(w, "authentication required")
@@ -45,9 +47,15 @@ func (a *basicAuth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.next.ServeHTTP(w, r)
 }
 
-// needsAuth reports whether path addresses a private repository, or lists
-// repositories (the catalog would name the private ones).
-func (a *basicAuth) needsAuth(path string) bool {
+// needsAuth reports whether a request needs the credentials: any method
+// but GET and HEAD (pushes: blob uploads, manifest PUTs, deletes), whatever
+// the path, since an anonymous push could replace an image the specs run;
+// and reads of a private repository, or of the repository list (the catalog
+// would name the private ones).
+func (a *basicAuth) needsAuth(method, path string) bool {
+	if method != http.MethodGet && method != http.MethodHead {
+		return true
+	}
 	rest, ok := strings.CutPrefix(path, "/v2/")
 	if !ok || rest == "" {
 		return false // /v2/ answers anonymously; other paths are 404 anyway

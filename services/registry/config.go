@@ -24,11 +24,12 @@ type Config struct {
 	// (HTTP basic auth). It must be a repository path ending in "/".
 	// Default "private/".
 	PrivatePrefix string
-	// Username is the user name for private repositories. It must not
-	// contain ':'. Default "node-e2e".
+	// Username is the user name that opens private repositories and that
+	// every write (push) needs. It must not contain ':'. Default
+	// "node-e2e".
 	Username string
-	// Password is the password for private repositories. Default: a random
-	// password from NewCredentials, different for every NewConfig.
+	// Password goes with Username. Default: a random password from
+	// NewCredentials, different for every NewConfig.
 	Password string
 	// LogWriter receives one line per request: time, method, path, status,
 	// response bytes and duration. Headers are never logged. Default nil:

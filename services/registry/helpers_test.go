@@ -70,11 +70,11 @@ func mustPush(t *testing.T, r *Registry, repo, tag string, img v1.Image) string 
 	return d
 }
 
-// pull fetches ref with auth as a client would, reading every blob, and
+// pull fetches ref (a tag or digest reference) with auth as a client would, reading every blob, and
 // returns the manifest digest. tr carries the requests; the caller closes
 // its idle connections.
 func pull(ctx context.Context, tr *http.Transport, ref string, auth authn.Authenticator) (string, error) {
-	t, err := name.NewTag(ref, name.Insecure)
+	t, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
 		return "", err
 	}

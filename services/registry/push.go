@@ -18,8 +18,8 @@ import (
 const pushJobs = 4
 
 // Push writes img into the running registry as repo:tag, with the
-// configured credentials when repo is private, and returns the manifest
-// digest ("sha256:...").
+// configured credentials (the registry takes no anonymous write), and
+// returns the manifest digest ("sha256:...").
 func (r *Registry) Push(ctx context.Context, repo, tag string, img v1.Image) (string, error) {
 	host := r.Host()
 	if host == "" {
@@ -30,10 +30,7 @@ func (r *Registry) Push(ctx context.Context, repo, tag string, img v1.Image) (st
 	if err != nil {
 		return "", fmt.Errorf("registry: push %s: %w", ref, err)
 	}
-	auth := authn.Anonymous
-	if strings.HasPrefix(repo, r.cfg.PrivatePrefix) {
-		auth = &authn.Basic{Username: r.cfg.Username, Password: r.cfg.Password}
-	}
+	auth := &authn.Basic{Username: r.cfg.Username, Password: r.cfg.Password}
 	if err := remote.Write(t, img, remote.WithContext(ctx), remote.WithAuth(auth), remote.WithTransport(r.transport)); err != nil {
 		return "", fmt.Errorf("registry: push %s: %w", ref, err)
 	}
@@ -44,26 +41,35 @@ func (r *Registry) Push(ctx context.Context, repo, tag string, img v1.Image) (st
 	return d.String(), nil
 }
 
-// PushAll pushes every image, keyed by "repo:tag", a few at a time. The
-// first failure cancels the rest and is returned naming its image.
-func (r *Registry) PushAll(ctx context.Context, images map[string]v1.Image) error {
+// PushAll pushes every image, keyed by "repo:tag", a few at a time, and
+// returns the manifest digest of each, by the same key. The first failure
+// cancels the rest and is returned naming its image.
+func (r *Registry) PushAll(ctx context.Context, images map[string]v1.Image) (map[string]string, error) {
 	keys := slices.Sorted(maps.Keys(images))
 	for _, key := range keys {
 		if _, _, ok := splitRepoTag(key); !ok {
-			return fmt.Errorf("registry: push %q: want repo:tag", key)
+			return nil, fmt.Errorf("registry: push %q: want repo:tag", key)
 		}
 	}
+	digests := make([]string, len(keys))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(pushJobs)
-	for _, key := range keys {
+	for i, key := range keys {
 		repo, tag, _ := splitRepoTag(key)
 		img := images[key]
-		g.Go(func() error {
-			_, err := r.Push(ctx, repo, tag, img)
+		g.Go(func() (err error) {
+			digests[i], err = r.Push(ctx, repo, tag, img)
 			return err
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(keys))
+	for i, key := range keys {
+		out[key] = digests[i]
+	}
+	return out, nil
 }
 
 // splitRepoTag splits "repo:tag" at its last colon.

@@ -110,6 +110,13 @@ func (r *Registry) Ref(repo, tag string) string {
 	return r.Host() + "/" + repo + ":" + tag
 }
 
+// DigestRef returns the image reference HOST/repo@digest, which names
+// content: a client pulling it verifies what it gets against the digest,
+// whatever the tags point at.
+func (r *Registry) DigestRef(repo, digest string) string {
+	return r.Host() + "/" + repo + "@" + digest
+}
+
 // Stop shuts the server down gracefully, waiting up to
 // Config.ShutdownTimeout for requests in flight before closing their
 // connections, and returns once the serving goroutine has exited. It is

@@ -26,6 +26,9 @@ func TestPushThenPullPublicAnonymously(t *testing.T) {
 	if got, want := r.Ref("library/app", "v1"), r.Host()+"/library/app:v1"; got != want {
 		t.Errorf("Ref = %q, want %q", got, want)
 	}
+	if got, want := r.DigestRef("library/app", "sha256:ab"), r.Host()+"/library/app@sha256:ab"; got != want {
+		t.Errorf("DigestRef = %q, want %q", got, want)
+	}
 	img := mustRandomImage(t)
 	pushed := mustPush(t, r, "library/app", "v1", img)
 
@@ -275,13 +278,20 @@ func TestPushAll(t *testing.T) {
 		"library/b:v2": mustRandomImage(t),
 		"private/c:v3": mustRandomImage(t),
 	}
-	if err := r.PushAll(t.Context(), good); err != nil {
+	digests, err := r.PushAll(t.Context(), good)
+	if err != nil {
 		t.Fatalf("PushAll: %v", err)
+	}
+	if len(digests) != len(good) {
+		t.Errorf("PushAll returned %d digests for %d images: %v", len(digests), len(good), digests)
 	}
 	tr := newTransport(t)
 	creds := &authn.Basic{Username: r.cfg.Username, Password: r.cfg.Password}
 	for key, img := range good {
 		want, _ := img.Digest()
+		if digests[key] != want.String() {
+			t.Errorf("PushAll digest of %s = %q, want %s", key, digests[key], want)
+		}
 		repo, tag, _ := splitRepoTag(key)
 		got, err := pull(t.Context(), tr, r.Ref(repo, tag), creds)
 		if err != nil || got != want.String() {
@@ -299,7 +309,7 @@ func TestPushAll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := r.PushAll(t.Context(), tt.images)
+			_, err := r.PushAll(t.Context(), tt.images)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("PushAll error = %v, want one naming %s", err, tt.want)
 			}
