@@ -2,13 +2,16 @@ package images
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 )
 
 // Names of the suite's images, as specs ask for them. The harness's
-// registry serves each under its repository and tag (Repos), so its full
-// reference is <registry host>/<repository>:<tag>.
+// registry serves each under its repository and tag (Repos); specs and the
+// runtime reference it by digest, <registry host>/<repository>@sha256:<hex>
+// (DigestRef), so what runs is what the harness built, whatever a tag
+// points at.
 const (
 	// PauseName is the pod sandbox image (containerd's sandbox_image).
 	PauseName = "pause"
@@ -52,6 +55,28 @@ func Ref(host, name string) string {
 		return ""
 	}
 	return host + "/" + repo
+}
+
+// DigestRef returns the digest reference of image name in the registry at
+// host: "127.0.0.1:5000/busybox@sha256:…" for digest "sha256:…", or "" for
+// an unknown name or a digest that is not sha256 (see Pinned).
+func DigestRef(host, name, digest string) string {
+	repo, ok := Repos[name]
+	if !ok || !sha256Digest.MatchString(digest) {
+		return ""
+	}
+	return host + "/" + Repository(repo) + "@" + digest
+}
+
+// sha256Digest matches a sha256 content digest.
+var sha256Digest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// Pinned reports whether ref names its content: it ends in @sha256:<64
+// hex digits>. A tag alone can be moved to other content by whoever can
+// push to the registry.
+func Pinned(ref string) bool {
+	i := strings.LastIndex(ref, "@")
+	return i > 0 && sha256Digest.MatchString(ref[i+1:])
 }
 
 // Repository is the repository of an image reference, without its digest

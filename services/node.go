@@ -375,12 +375,13 @@ func importToExternalRuntime(ctx context.Context, endpoint, dir string, reg *run
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := saveArchive(ctx, archive, PrepullImages(reg)); err != nil {
+	aliases, err := saveArchive(ctx, archive, PrepullImages(reg))
+	if err != nil {
 		return err
 	}
 	sock := strings.TrimPrefix(endpoint, "unix://")
 	if err := images.Import(ctx, "ctr", sock, archive); err != nil {
 		return fmt.Errorf("import images into the runtime at %s (only containerd is supported for --container-runtime-endpoint): %w", filepath.Clean(sock), err)
 	}
-	return nil
+	return nameByDigest(ctx, "ctr", sock, aliases)
 }

@@ -13,7 +13,8 @@ import (
 type ServicesState struct {
 	// APIServerURL is the API server's https URL on loopback.
 	APIServerURL string `json:"apiServerURL"`
-	// EtcdURL is etcd's client URL on loopback.
+	// EtcdURL is etcd's client URL on loopback ("https://127.0.0.1:PORT");
+	// etcd admits only clients with a certificate from the run's CA.
 	EtcdURL string `json:"etcdURL"`
 	// Phases are the services' startup phases, in order.
 	Phases []Phase `json:"phases"`
@@ -28,7 +29,8 @@ type RegistryState struct {
 	// Username and Password open its private repositories.
 	Username string `json:"username"`
 	Password string `json:"password"`
-	// Images maps each suite image name to its full reference.
+	// Images maps each suite image name to its full reference, by digest
+	// ("127.0.0.1:38211/busybox@sha256:…").
 	Images map[string]string `json:"images"`
 }
 
