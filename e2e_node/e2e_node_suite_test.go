@@ -2,7 +2,6 @@ package e2e_node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,7 +32,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: unexpected argument %q: every setting is a --flag (ginkgo's own flags go to ginkgo, before e2e_node.test)\n", flag.Arg(0))
 		os.Exit(ExitUsage)
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := errors.Join(cfg.Validate(), cfg.LoadBearerTokenFile()); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: %v\n", err)
 		os.Exit(ExitUsage)
 	}
@@ -52,7 +51,16 @@ func TestMain(m *testing.M) {
 	case cfg.ListImages:
 		listImages(os.Stdout, cfg.RegistryPort)
 	default:
-		if err := cfg.Preflight(context.Background()); err != nil {
+		// Process 1 brings the node up: before it checks the host, it
+		// tears down the runs of killed harnesses, whose kubelet may still
+		// hold the ports the preflight checks.
+		first := ginkgo.GinkgoParallelProcess() == 1
+		if first {
+			if code := cleanStaleRuns(); code != ExitOK {
+				os.Exit(code)
+			}
+		}
+		if err := cfg.Preflight(context.Background(), first); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e_node.test: cannot start:\n%v\n", err)
 			os.Exit(ExitUsage)
 		}
@@ -86,6 +94,8 @@ var harness struct {
 	// stopWatch ends the watch on the node's processes (see fault.go).
 	stopWatch func()
 	failed    atomic.Bool
+	// infoFile is the file that shares info with the other processes.
+	infoFile string
 }
 
 var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
@@ -99,12 +109,16 @@ var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 	if harness.node != nil {
 		harness.stopWatch = watchNode(harness.node, harness.layout, cfg.RestartKubelet)
 	}
-	b, err := json.Marshal(info)
+	// The other processes get only the path of a 0600 file: what Ginkgo
+	// passes between them goes through its unauthenticated server on
+	// loopback, where any local user could read a token or password.
+	path, err := shareSuiteInfo(info)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
-	return b
+	harness.infoFile = path
+	return []byte(path)
 }, func(ctx context.Context, b []byte) {
-	var info suiteInfo
-	gomega.Expect(json.Unmarshal(b, &info)).To(gomega.Succeed())
+	info, err := readSuiteInfo(string(b))
+	gomega.Expect(err).NotTo(gomega.HaveOccurred())
 	if info.RunDir != "" {
 		watchFaultFile(run.Layout{Dir: info.RunDir}.FaultFile())
 	}
@@ -119,6 +133,7 @@ var _ = ginkgo.SynchronizedAfterSuite(func(ctx context.Context) {
 		awaitDeletedNamespaces(ctx)
 	}
 }, func() {
+	removeSuiteInfo(harness.infoFile)
 	if harness.node == nil {
 		return
 	}
@@ -159,25 +174,38 @@ var _ = ginkgo.ReportAfterSuite("junit", func(r ginkgo.Report) {
 		return
 	}
 	path := filepath.Join(dir, "junit_"+cfg.ReportPrefix+"01.xml")
-	if err := reporters.GenerateJUnitReport(r, path); err != nil {
+	if err := writeReportFile(path, func(tmp string) error { return reporters.GenerateJUnitReport(r, tmp) }); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: write %s: %v\n", path, err)
 	}
 })
+
+// cleanStaleRuns tears down, when the flags ask for it, the runs under
+// --run-root whose harness was killed, and returns the exit code to stop
+// with (ExitOK to go on).
+func cleanStaleRuns() int {
+	if !cfg.StartServices || !cfg.CleanupStale || os.Geteuid() != 0 {
+		return ExitOK // (the preflight refuses a harness that is not root)
+	}
+	if err := run.CheckOwnDir(cfg.RunRoot); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e_node.test: cannot start:\n%v\n", run.RunRootError(cfg.RunRoot, err))
+		return ExitUsage
+	}
+	cleaned, err := services.CleanStaleRuns(klog.Background().WithName("stale"), cfg.RunRoot)
+	for _, d := range cleaned {
+		fmt.Fprintf(os.Stdout, "cleaned up %s, left by a run whose harness was killed\n", d)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e_node.test: clean up runs left by killed harnesses under --run-root=%s (or pass --cleanup-stale=false): %v\n", cfg.RunRoot, err)
+		return ExitHarness
+	}
+	return ExitOK
+}
 
 // setUpNode brings up the node (or finds the one the flags name) and
 // returns how to reach it.
 func setUpNode(ctx context.Context) (suiteInfo, error) {
 	if !cfg.StartServices {
 		return existingNode()
-	}
-	if cfg.CleanupStale {
-		cleaned, err := services.CleanStaleRuns(klog.Background().WithName("stale"), cfg.RunRoot)
-		for _, d := range cleaned {
-			fmt.Fprintf(os.Stdout, "cleaned up %s, left by a run whose harness was killed\n", d)
-		}
-		if err != nil {
-			return suiteInfo{}, fmt.Errorf("clean up runs left by killed harnesses under --run-root=%s (or pass --cleanup-stale=false): %w", cfg.RunRoot, err)
-		}
 	}
 	l := cfg.NewLayout(time.Now())
 	harness.layout = l
@@ -213,7 +241,7 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 	if !cfg.StopServices {
 		instructions := keepInstructions(info, node.State())
 		fmt.Fprint(os.Stdout, instructions)
-		_ = os.WriteFile(filepath.Join(l.ReportDir, "node-instructions.txt"), []byte(instructions), 0o644)
+		_ = run.WriteFile(filepath.Join(l.ReportDir, "node-instructions.txt"), []byte(instructions), 0o644)
 	}
 	return info, nil
 }
@@ -247,6 +275,7 @@ func existingNode() (suiteInfo, error) {
 	return suiteInfo{
 		Kubeconfig:      cfg.Kubeconfig,
 		Host:            cfg.Host,
+		HostCAFile:      cfg.HostCAFile,
 		BearerToken:     cfg.BearerToken,
 		NodeName:        cfg.NodeName,
 		RuntimeEndpoint: cfg.ContainerRuntimeEndpoint,

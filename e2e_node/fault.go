@@ -48,7 +48,7 @@ func reportFault(l run.Layout, err error) {
 	werr := errors.Join(
 		os.WriteFile(l.FaultFile()+".tmp", msg, 0o600),
 		os.Rename(l.FaultFile()+".tmp", l.FaultFile()),
-		os.WriteFile(filepath.Join(l.ReportDir, "fault.txt"), msg, 0o644),
+		run.WriteFile(filepath.Join(l.ReportDir, "fault.txt"), msg, 0o644),
 	)
 	if werr != nil {
 		// The others cannot be told; this process still stops.

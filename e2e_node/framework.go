@@ -40,7 +40,7 @@ func connect(info suiteInfo) error {
 	if info.Kubeconfig != "" {
 		rc, err = clientcmd.BuildConfigFromFlags("", info.Kubeconfig)
 	} else {
-		rc = &rest.Config{Host: info.Host, BearerToken: info.BearerToken, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
+		rc = &rest.Config{Host: info.Host, BearerToken: info.BearerToken, TLSClientConfig: hostTLS(info)}
 	}
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)

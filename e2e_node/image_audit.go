@@ -3,11 +3,11 @@ package e2e_node
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
 
@@ -37,7 +37,7 @@ func auditRuntimeImages(info suiteInfo) error {
 			foreign = append(foreign, r)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(info.ReportDir, runtimeImagesFile), []byte(b.String()), 0o644); err != nil {
+	if err := run.WriteFile(filepath.Join(info.ReportDir, runtimeImagesFile), []byte(b.String()), 0o644); err != nil {
 		return err
 	}
 	if len(foreign) > 0 {

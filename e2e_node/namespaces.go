@@ -3,6 +3,7 @@ package e2e_node
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // podGoneTimeout bounds the wait for a spec's pods to be gone after it.
@@ -35,7 +38,7 @@ var deletedNamespaces struct {
 // the suite, that every namespace went.
 func createNamespace(ctx context.Context, base string) string {
 	ginkgo.GinkgoHelper()
-	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-" + base + "-", Labels: map[string]string{"node-e2e": "true"}}}
+	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: namespacePrefix() + base + "-", Labels: map[string]string{"node-e2e": "true"}}}
 	got, err := env.client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
 	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "create namespace")
 	name := got.Name
@@ -54,6 +57,16 @@ func createNamespace(ctx context.Context, base string) string {
 		deletedNamespaces.Unlock()
 	}, ginkgo.NodeTimeout(podGoneTimeout+time.Minute))
 	return name
+}
+
+// namespacePrefix starts the names of the run's namespaces: teardown on a
+// runtime shared with others removes only the pods of those namespaces.
+func namespacePrefix() string {
+	l := run.Layout{}
+	if env.info.RunDir != "" {
+		l.ID = filepath.Base(env.info.RunDir)
+	}
+	return l.NamespacePrefix()
 }
 
 // deletePodsAndWait deletes every pod of namespace ns (gracefully, as the

@@ -16,6 +16,7 @@ import (
 type suiteInfo struct {
 	Kubeconfig      string `json:"kubeconfig"`
 	Host            string `json:"host,omitempty"`
+	HostCAFile      string `json:"hostCAFile,omitempty"`
 	BearerToken     string `json:"bearerToken,omitempty"`
 	NodeName        string `json:"nodeName"`
 	RuntimeEndpoint string `json:"runtimeEndpoint"`

@@ -35,9 +35,16 @@ type Config struct {
 	// BearerToken is the admin token of the API server. Default: random
 	// per run.
 	BearerToken string
+	// BearerTokenFile holds the bearer token instead of --bearer-token, so
+	// that it does not show in the process list. Default "".
+	BearerTokenFile string
 	// Host is the API server URL used with --start-services=false when no
 	// --kubeconfig or --run-dir says more.
 	Host string
+	// HostCAFile is a PEM CA bundle that verifies the --host API server's
+	// certificate. Default "": the server is not verified (a warning says
+	// so).
+	HostCAFile string
 	// Kubeconfig reaches an existing API server with
 	// --start-services=false. Default "".
 	Kubeconfig string
@@ -147,7 +154,9 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ReportDir, "report-dir", c.ReportDir, "directory for JUnit XML and component logs (default $TMPDIR/_artifacts/<run id>)")
 	fs.StringVar(&c.ReportPrefix, "report-prefix", c.ReportPrefix, "prefix of report file names")
 	fs.StringVar(&c.BearerToken, "bearer-token", c.BearerToken, "API server admin bearer token (default: random per run)")
+	fs.StringVar(&c.BearerTokenFile, "bearer-token-file", c.BearerTokenFile, "file holding the bearer token (instead of --bearer-token, which shows in the process list)")
 	fs.StringVar(&c.Host, "host", c.Host, "API server URL, with --start-services=false and no --kubeconfig or --run-dir")
+	fs.StringVar(&c.HostCAFile, "host-ca-file", c.HostCAFile, "PEM CA bundle that verifies the --host API server (default: not verified)")
 	fs.StringVar(&c.Kubeconfig, "kubeconfig", c.Kubeconfig, "kubeconfig of an existing API server, with --start-services=false")
 	fs.BoolVar(&c.StartServices, "start-services", c.StartServices, "bring up the node (control plane, runtime, kubelet) before the specs")
 	fs.BoolVar(&c.StopServices, "stop-services", c.StopServices, "tear the node down after the specs; false leaves it running and prints how to reach and stop it")
@@ -217,6 +226,12 @@ func (c *Config) Validate() error {
 	if c.ContainerRuntimeEndpoint != "" && !strings.HasPrefix(c.ContainerRuntimeEndpoint, "unix://") && !strings.HasPrefix(c.ContainerRuntimeEndpoint, "/") {
 		errs = append(errs, fmt.Sprintf("--container-runtime-endpoint=%q: want unix:///path/to/socket", c.ContainerRuntimeEndpoint))
 	}
+	if c.BearerToken != "" && c.BearerTokenFile != "" {
+		errs = append(errs, "--bearer-token and --bearer-token-file both given: give one (the file keeps the token out of the process list)")
+	}
+	if c.HostCAFile != "" && c.Host == "" {
+		errs = append(errs, "--host-ca-file needs --host (a --kubeconfig carries its own CA)")
+	}
 	if c.RegistryPort < 0 || c.RegistryPort > 65535 {
 		errs = append(errs, fmt.Sprintf("--registry-port=%d: want 0 (a free port) or 1-65535", c.RegistryPort))
 	}
@@ -228,5 +243,22 @@ func (c *Config) Validate() error {
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
+	return nil
+}
+
+// LoadBearerTokenFile reads --bearer-token-file into BearerToken.
+func (c *Config) LoadBearerTokenFile() error {
+	if c.BearerTokenFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(c.BearerTokenFile)
+	if err != nil {
+		return fmt.Errorf("--bearer-token-file=%s: %w (give a file holding the token)", c.BearerTokenFile, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" || strings.ContainsAny(tok, " \t\n") {
+		return fmt.Errorf("--bearer-token-file=%s: want one token on one line", c.BearerTokenFile)
+	}
+	c.BearerToken = tok
 	return nil
 }

@@ -10,13 +10,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
 
 // Preflight checks the host for the default mode before anything starts, so
 // that bad input fails in seconds with a message naming the input and the
-// fix. It returns every problem found.
-func (c *Config) Preflight(ctx context.Context) error {
+// fix. It returns every problem found. bringsUpNode is set in the process
+// that starts the node (Ginkgo's process 1): only it checks the ports the
+// node will use, after it has cleaned up stale runs.
+func (c *Config) Preflight(ctx context.Context, bringsUpNode bool) error {
 	var errs []error
 	add := func(err error) {
 		if err != nil {
@@ -63,9 +66,12 @@ func (c *Config) Preflight(ctx context.Context) error {
 		}
 	}
 	if c.ReportDir != "" {
-		add(checkWritableDir("--report-dir", c.ReportDir))
+		add(checkOwnWritableDir(c.ReportDir, run.ReportDirError))
 	}
-	add(checkWritableDir("--run-root", c.RunRoot))
+	add(checkOwnWritableDir(c.RunRoot, run.RunRootError))
+	if !bringsUpNode {
+		return errors.Join(errs...)
+	}
 	for _, p := range []struct {
 		port int
 		what string
@@ -89,13 +95,16 @@ func (c *Config) RuntimeAnswers(ctx context.Context) bool {
 	return services.CRIReady(ctx, c.ContainerRuntimeEndpoint) == nil
 }
 
-func checkWritableDir(flagName, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("%s=%s: %w (choose a writable directory)", flagName, dir, err)
+// checkOwnWritableDir creates dir if needed and checks that it is the
+// user's own (run.MkdirOwn) and writable; explain wraps the error with the
+// flag and the fix.
+func checkOwnWritableDir(dir string, explain func(string, error) error) error {
+	if err := run.MkdirOwn(dir, 0o755); err != nil {
+		return explain(dir, err)
 	}
 	f, err := os.CreateTemp(dir, ".write-test-")
 	if err != nil {
-		return fmt.Errorf("%s=%s: not writable: %w (choose a writable directory)", flagName, dir, err)
+		return explain(dir, fmt.Errorf("not writable: %w", err))
 	}
 	f.Close()
 	return os.Remove(f.Name())

@@ -52,7 +52,7 @@ func startHold(t *testing.T, testArgs ...string) (*suiteRun, string) {
 	// The spec's pod is up once a container log link for it exists.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		links, _ := filepath.Glob(filepath.Join(dir, "pod-logs", "e2e-hold-*"))
+		links, _ := filepath.Glob(filepath.Join(dir, "pod-logs", "e2e-*hold-*"))
 		if len(links) > 0 {
 			break
 		}
