@@ -224,7 +224,7 @@ func TestBrowserPage(t *testing.T) {
 	if d := eval[string](t, ctx, `document.getElementById("detail").innerText`); !strings.Contains(d, name) {
 		t.Errorf("the detail panel shows %q, want the clicked spec %q", d, name)
 	}
-	shot := screenshot(t, ctx)
+	shot := screenshot(t, ctx, false)
 	s.assertQuiet(t, pageURL)
 	if os.Getenv("REPORT_SCREENSHOT_DIR") == "" {
 		writeScreenshot(t, shot)
@@ -232,7 +232,8 @@ func TestBrowserPage(t *testing.T) {
 }
 
 // TestBrowserScreenshotOfRun opens the page of a real run's report
-// directory (REPORT_SCREENSHOT_DIR) and takes the README's screenshot.
+// directory (REPORT_SCREENSHOT_DIR) and takes the README's screenshot, of
+// the whole page.
 func TestBrowserScreenshotOfRun(t *testing.T) {
 	dir := os.Getenv("REPORT_SCREENSHOT_DIR")
 	if dir == "" {
@@ -247,17 +248,22 @@ func TestBrowserScreenshotOfRun(t *testing.T) {
 	if s.loadMS >= 1000 {
 		t.Errorf("page load took %.0f ms, want under 1 s", s.loadMS)
 	}
-	shot := screenshot(t, ctx)
+	shot := screenshot(t, ctx, true)
 	s.assertQuiet(t, pageURL)
 	writeScreenshot(t, shot)
 }
 
-func screenshot(t *testing.T, ctx context.Context) []byte {
+// screenshot takes a PNG of the viewport, or of the whole page.
+func screenshot(t *testing.T, ctx context.Context, fullPage bool) []byte {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`)); err != nil {
 		t.Fatal(err)
 	}
-	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	shot := chromedp.CaptureScreenshot()
+	if fullPage {
+		shot = chromedp.FullScreenshot(100) // quality 100: PNG
+	}
+	b, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
