@@ -182,22 +182,14 @@ func generateAtomically(path string, gen func(tmp string) error) error {
 	return os.Rename(tmp, path)
 }
 
-// reportPhases are the node's phases for phases.json: the services
-// process's phases, which the node lists before the phase that waited for
-// them, become its steps.
+// reportPhases are the node's phases for phases.json, the services
+// process's phases marked as steps of the phase that waited for them.
 func reportPhases(all []run.Phase, services map[string]bool) []report.Phase {
 	out := make([]report.Phase, len(all))
-	parent := ""
-	for i := len(all) - 1; i >= 0; i-- {
-		p := all[i]
+	for i, p := range all {
 		out[i] = report.Phase{Name: p.Name, Duration: p.Duration}
-		if services[p.Name] {
-			out[i].Parent = parent
-		} else {
-			parent = p.Name
-		}
 	}
-	return out
+	return report.MarkSteps(out, services)
 }
 
 // writeReportJSON writes v to path as JSON, readable by all (the report

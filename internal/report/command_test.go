@@ -44,3 +44,17 @@ func TestLineTime(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkSteps(t *testing.T) {
+	in := []Phase{{Name: "run dir"}, {Name: "etcd ready"}, {Name: "apiserver ready"}, {Name: "control plane ready"}, {Name: "node ready"}, {Name: "late step"}}
+	got := MarkSteps(in, map[string]bool{"etcd ready": true, "apiserver ready": true, "late step": true})
+	want := []string{"", "control plane ready", "control plane ready", "", "", ""}
+	for i, p := range got {
+		if p.Parent != want[i] {
+			t.Errorf("%s: parent %q, want %q", p.Name, p.Parent, want[i])
+		}
+	}
+	if in[1].Parent != "" {
+		t.Error("MarkSteps changed its input")
+	}
+}

@@ -240,6 +240,22 @@ type phaseBar struct {
 	Sub bool
 }
 
+// MarkSteps makes each phase named in steps a step of the next phase not
+// named there: a process that times its own phases (the services process)
+// has them listed before the phase that waited for it.
+func MarkSteps(phases []Phase, steps map[string]bool) []Phase {
+	out := append([]Phase(nil), phases...)
+	parent := ""
+	for i := len(out) - 1; i >= 0; i-- {
+		if steps[out[i].Name] {
+			out[i].Parent = parent
+		} else {
+			parent = out[i].Name
+		}
+	}
+	return out
+}
+
 // buildPhases splits the phases into startup and teardown, each step
 // listed under its parent and each bar scaled to the longest phase; a
 // group's total counts top-level phases only (a parent includes its
