@@ -64,6 +64,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "e2e_node.test: cannot start:\n%v\n", err)
 			os.Exit(ExitUsage)
 		}
+		if code := validateSystem(ginkgo.GinkgoParallelProcess() == 1); code != ExitOK {
+			os.Exit(code)
+		}
 		code := m.Run()
 		if harness.failed.Load() {
 			// The node could not be brought up or torn down: that is the
