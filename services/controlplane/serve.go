@@ -22,13 +22,15 @@ type Config struct {
 	StartTimeout time.Duration
 }
 
-// ControlPlane is etcd, kube-apiserver and the namespace controller.
+// ControlPlane is etcd, kube-apiserver, the namespace controller and the
+// node taint controller.
 type ControlPlane struct {
-	cfg    Config
-	etcd   *Etcd
-	apisrv *APIServer
-	nsctrl *NamespaceController
-	phases []run.Phase
+	cfg       Config
+	etcd      *Etcd
+	apisrv    *APIServer
+	nsctrl    *NamespaceController
+	taintctrl *NodeTaintController
+	phases    []run.Phase
 }
 
 // New returns a ControlPlane for cfg.
@@ -43,7 +45,7 @@ func (c *ControlPlane) phase(name string, start time.Time) {
 	c.phases = append(c.phases, run.Phase{Name: name, Duration: time.Since(start)})
 }
 
-// Start starts the three components in dependency order; if one fails it
+// Start starts the components in dependency order; if one fails it
 // stops those already started.
 func (c *ControlPlane) Start(ctx context.Context) (err error) {
 	defer func() {
@@ -97,6 +99,13 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		return err
 	}
 	c.phase("namespace controller started", t)
+
+	t = time.Now()
+	c.taintctrl = &NodeTaintController{}
+	if err := c.taintctrl.Start(ctx, c.apisrv.LoopbackConfig()); err != nil {
+		return err
+	}
+	c.phase("node taint controller started", t)
 	return nil
 }
 
@@ -122,6 +131,9 @@ func (c *ControlPlane) Err() <-chan error {
 // Stop stops the components in reverse order and waits for each.
 func (c *ControlPlane) Stop() error {
 	var errs []error
+	if c.taintctrl != nil {
+		errs = append(errs, c.taintctrl.Stop())
+	}
 	if c.nsctrl != nil {
 		errs = append(errs, c.nsctrl.Stop())
 	}
