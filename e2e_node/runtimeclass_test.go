@@ -11,7 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/node-e2e/harness/services"
 )
 
 // createRuntimeClass creates rc (cluster-scoped) and deletes it after the spec.
@@ -44,6 +47,32 @@ var _ = ginkgo.Describe("RuntimeClass and pod overhead", ginkgo.Label("NodeConfo
 		gomega.Expect(created.Spec.Overhead).To(gomega.HaveKey(v1.ResourceMemory), "admission must copy the RuntimeClass overhead into the pod")
 		p := awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)
 		gomega.Expect(readCgroupFile(podCgroupV1("memory", p), "memory.limit_in_bytes")).To(gomega.Equal("83886080"), "64Mi limit + 16Mi overhead")
+	})
+
+	ginkgo.It("runs a pod under a RuntimeClass for the runtime's second handler, test-handler", func(ctx context.Context) {
+		if !env.info.OwnRuntime {
+			ginkgo.Skip("the " + services.TestHandler + " handler is configured only in the harness's own containerd")
+		}
+		rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "e2e-test-handler-" + rand.String(5)}, Handler: services.TestHandler}
+		createRuntimeClass(ctx, rc)
+		ns := createNamespace(ctx, "runtimeclass")
+		name := uniqueName("handler")
+		pod := busyboxPod(name, "sh", "-c", "echo ran under the handler; sleep 3600")
+		pod.Spec.RuntimeClassName = ptr.To(rc.Name)
+		created := createPod(ctx, ns, pod)
+		awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)
+
+		// The runtime made the sandbox with that handler, not the default.
+		conn, err := services.DialCRI(env.info.RuntimeEndpoint)
+		gomega.Expect(err).NotTo(gomega.HaveOccurred())
+		defer conn.Close()
+		sbs, err := runtimeapi.NewRuntimeServiceClient(conn).ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{
+			Filter: &runtimeapi.PodSandboxFilter{LabelSelector: map[string]string{"io.kubernetes.pod.uid": string(created.UID)}},
+		})
+		gomega.Expect(err).NotTo(gomega.HaveOccurred())
+		gomega.Expect(sbs.Items).To(gomega.HaveLen(1), "sandboxes of the pod")
+		gomega.Expect(sbs.Items[0].RuntimeHandler).To(gomega.Equal(services.TestHandler), "the sandbox's runtime handler")
+		awaitLogs(ctx, ns, name, "main", time.Minute).Should(gomega.ContainSubstring("ran under the handler"))
 	})
 
 	ginkgo.It("fails a pod whose RuntimeClass names a handler the runtime does not have", func(ctx context.Context) {

@@ -12,6 +12,11 @@ import (
 	"github.com/node-e2e/harness/internal/proc"
 )
 
+// TestHandler is the harness's containerd's second runtime handler, an
+// alias of runc, for RuntimeClass specs that need a handler other than the
+// default (upstream's node CI configures the same name).
+const TestHandler = "test-handler"
+
 // ContainerdConfig describes the harness's own containerd.
 type ContainerdConfig struct {
 	// Binary is the containerd executable. Default "containerd" on $PATH.
@@ -57,8 +62,13 @@ func (c ContainerdConfig) TOML() string {
 	fmt.Fprintf(&b, "  restrict_oom_score_adj = true\n")
 	fmt.Fprintf(&b, "  stream_server_address = \"127.0.0.1\"\n  stream_server_port = \"0\"\n")
 	fmt.Fprintf(&b, "  [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n    snapshotter = \"overlayfs\"\n    default_runtime_name = \"runc\"\n")
-	fmt.Fprintf(&b, "    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n      runtime_type = \"io.containerd.runc.v2\"\n")
-	fmt.Fprintf(&b, "      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n        SystemdCgroup = %t\n        Root = %s\n", c.SystemdCgroup, q(filepath.Join(c.Dir, "runc")))
+	// Every handler is runc, with the same options: runc under its own
+	// name, and TestHandler, a second name for RuntimeClass specs (as
+	// upstream's node CI configures containerd).
+	for _, h := range []string{"runc", TestHandler} {
+		fmt.Fprintf(&b, "    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.%s]\n      runtime_type = \"io.containerd.runc.v2\"\n", h)
+		fmt.Fprintf(&b, "      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.%s.options]\n        SystemdCgroup = %t\n        Root = %s\n", h, c.SystemdCgroup, q(filepath.Join(c.Dir, "runc")))
+	}
 	if c.RegistryDir != "" {
 		fmt.Fprintf(&b, "  [plugins.\"io.containerd.grpc.v1.cri\".registry]\n    config_path = %s\n", q(c.RegistryDir))
 	}

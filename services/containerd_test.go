@@ -25,6 +25,18 @@ func TestContainerdTOML(t *testing.T) {
 			t.Errorf("config lacks %s:\n%s", want, got)
 		}
 	}
+	// runc and its alias test-handler, each a runc v2 runtime with the same
+	// options.
+	for _, h := range []string{"runc", "test-handler"} {
+		want := "    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes." + h + "]\n      runtime_type = \"io.containerd.runc.v2\"\n" +
+			"      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes." + h + ".options]\n        SystemdCgroup = false\n        Root = \"/r/containerd/runc\"\n"
+		if !strings.Contains(got, want) {
+			t.Errorf("config lacks the %s handler %q:\n%s", h, want, got)
+		}
+	}
+	if !strings.Contains(got, `default_runtime_name = "runc"`) {
+		t.Errorf("the default handler must stay runc:\n%s", got)
+	}
 	// Nothing may point at the system containerd's paths.
 	for _, bad := range []string{"/var/lib/containerd", "/run/containerd", "/opt/containerd"} {
 		if strings.Contains(got, bad) {
@@ -32,8 +44,8 @@ func TestContainerdTOML(t *testing.T) {
 		}
 	}
 	c.SystemdCgroup = true
-	if !strings.Contains(c.TOML(), "SystemdCgroup = true") {
-		t.Error("SystemdCgroup not honoured")
+	if n := strings.Count(c.TOML(), "SystemdCgroup = true"); n != 2 {
+		t.Errorf("SystemdCgroup honoured by %d handlers, want both", n)
 	}
 	if strings.Contains(got, "config_path") {
 		t.Error("config_path set without a RegistryDir")
