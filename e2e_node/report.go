@@ -73,10 +73,12 @@ func startReport(ctx context.Context, info suiteInfo) {
 	}
 	procs := map[string]report.PidFunc{
 		"kubelet":    report.PidFromFile(run.Layout{Dir: info.RunDir}.KubeletPidFile()),
-		"containerd": report.PidByName("/proc", "containerd"),
+		"containerd": report.PidByName("/proc", "containerd", ""),
 	}
 	if harness.node != nil && harness.node.State().OwnRuntime {
-		procs["containerd"] = pidOrName(harness.node.State().ContainerdPid, "containerd")
+		// The harness's containerd, also after a restart (its command
+		// line names the run directory), never the host's.
+		procs["containerd"] = report.PidByName("/proc", "containerd", info.RunDir+"/")
 	}
 	sc := report.SamplerConfig{Processes: procs, Order: []string{"kubelet", "containerd"}}
 	if client != nil {
@@ -108,18 +110,6 @@ func reportClient(info suiteInfo) kubernetes.Interface {
 		return nil
 	}
 	return c
-}
-
-// pidOrName is pid while it is the named process (the harness's own
-// containerd), else the process of that name (after a restart).
-func pidOrName(pid int, name string) report.PidFunc {
-	byName := report.PidByName("/proc", name)
-	return func() int {
-		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(comm)) == name {
-			return pid
-		}
-		return byName()
-	}
 }
 
 var _ = ginkgo.ReportAfterSuite("run report", func(r ginkgo.Report) {

@@ -216,15 +216,25 @@ func PidFromFile(path string) PidFunc {
 	}
 }
 
-// PidByName finds the process whose /proc/<pid>/comm is name, looking again
-// whenever the last one found is gone.
-func PidByName(procRoot, name string) PidFunc {
+// PidByName finds the process whose /proc/<pid>/comm is name and whose
+// command line holds arg ("" matches any), looking again whenever the last
+// one found is gone.
+func PidByName(procRoot, name, arg string) PidFunc {
+	matches := func(pid int) bool {
+		comm, err := os.ReadFile(fmt.Sprintf("%s/%d/comm", procRoot, pid))
+		if err != nil || strings.TrimSpace(string(comm)) != name {
+			return false
+		}
+		if arg == "" {
+			return true
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("%s/%d/cmdline", procRoot, pid))
+		return err == nil && strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), arg)
+	}
 	var last int
 	return func() int {
-		if last > 0 {
-			if comm, err := os.ReadFile(fmt.Sprintf("%s/%d/comm", procRoot, last)); err == nil && strings.TrimSpace(string(comm)) == name {
-				return last
-			}
+		if last > 0 && matches(last) {
+			return last
 		}
 		last = 0
 		ents, err := os.ReadDir(procRoot)
@@ -232,11 +242,7 @@ func PidByName(procRoot, name string) PidFunc {
 			return 0
 		}
 		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if comm, err := os.ReadFile(fmt.Sprintf("%s/%d/comm", procRoot, pid)); err == nil && strings.TrimSpace(string(comm)) == name {
+			if pid, err := strconv.Atoi(e.Name()); err == nil && matches(pid) {
 				last = pid
 				return pid
 			}

@@ -47,17 +47,19 @@ func fakeProc(t *testing.T, root string, pid int, comm string, ticks int, rssKB 
 	os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644)
 	os.WriteFile(filepath.Join(dir, "status"), []byte(fmt.Sprintf("Name:\t%s\nVmRSS:\t%d kB\n", comm, rssKB)), 0o644)
 	os.WriteFile(filepath.Join(dir, "comm"), []byte(comm+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "cmdline"), []byte(comm+"\x00--config\x00/run/"+fmt.Sprint(pid)+"/config.toml\x00"), 0o644)
 }
 
 func TestSampler(t *testing.T) {
 	root := t.TempDir()
 	fakeProc(t, root, 100, "kubelet", 1000, 50000)
+	fakeProc(t, root, 150, "containerd", 99, 99999) // another containerd: not the run's
 	fakeProc(t, root, 200, "containerd", 10, 30000)
 	pidFile := filepath.Join(t.TempDir(), "kubelet.pid")
 	os.WriteFile(pidFile, []byte("100\n"), 0o644)
 	pods, podsErr := 3, error(nil)
 	s := NewSampler(SamplerConfig{
-		Processes: map[string]PidFunc{"kubelet": PidFromFile(pidFile), "containerd": PidByName(root, "containerd"), "gone": func() int { return 0 }},
+		Processes: map[string]PidFunc{"kubelet": PidFromFile(pidFile), "containerd": PidByName(root, "containerd", "/run/200/"), "gone": func() int { return 0 }},
 		Order:     []string{"kubelet", "containerd", "gone"},
 		Pods:      func(context.Context) (int, error) { return pods, podsErr },
 		ProcRoot:  root,
