@@ -193,6 +193,7 @@ func interruptedFixture() fixture {
 	f.Interrupted = true
 	f.Specs[3].State, f.Specs[3].Message = "interrupted", "interrupted by user"
 	f.Specs[5].State, f.Specs[5].Length = "skipped", 0
+	f.Logs["fault.txt"] = []string{"kubelet (pid 4242) exited: signal: killed", "last lines of kubelet.log:", "I1129 22:00:09 ..."}
 	return f
 }
 

@@ -48,7 +48,13 @@ type Run struct {
 	Logs []string
 	// Notes are problems met while reading the directory, shown on the page.
 	Notes []string
+	// Fault is fault.txt: which node process died mid-run, with its log
+	// tail (the first maxFault bytes).
+	Fault string
 }
+
+// maxFault bounds the part of fault.txt shown on the page.
+const maxFault = 8 << 10
 
 // Spec is one spec or suite-level node (BeforeSuite, AfterSuite...).
 type Spec struct {
@@ -157,6 +163,12 @@ func Load(dir string) (*Run, error) {
 		if _, err := os.Stat(filepath.Join(dir, l.File)); err == nil {
 			r.Logs = append(r.Logs, l.File)
 		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "fault.txt")); err == nil {
+		if len(b) > maxFault {
+			b = append(b[:maxFault], "\n…"...)
+		}
+		r.Fault = strings.ToValidUTF8(string(b), "�")
 	}
 	if err := r.addExcerpts(); err != nil {
 		r.Notes = append(r.Notes, fmt.Sprintf("log excerpts: %v", err))

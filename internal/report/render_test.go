@@ -74,6 +74,11 @@ func TestRenderPassingRun(t *testing.T) {
 		}
 	}
 	mustContain(t, "failures", text(d.byID(t, "failures")), "No failures")
+	for _, n := range all(d.root, "pre") {
+		if attr(n, "id") == "fault" {
+			t.Error("a run without fault.txt shows a fault")
+		}
+	}
 	if links := all(d.byID(t, "logs"), "a"); len(links) != 1 || attr(links[0], "href") != "kubelet.log" {
 		t.Errorf("logs section: want one link to kubelet.log, got %d", len(links))
 	}
@@ -139,6 +144,7 @@ func TestRenderInterruptedRun(t *testing.T) {
 		t.Errorf("summary class %q, want status-interrupted", attr(sum, "class"))
 	}
 	mustContain(t, "summary", text(sum), "interrupted", "Interrupted by User", "1 failed", "2 skipped")
+	mustContain(t, "fault", text(d.byID(t, "fault")), "kubelet (pid 4242) exited: signal: killed")
 	var interrupted int
 	for _, b := range all(d.byID(t, "timeline"), "rect", "spec") {
 		if hasClass(b, "st-interrupted") {
