@@ -457,6 +457,9 @@ func TestIntegrationInterruptCleansUp(t *testing.T) {
 	if code == 0 {
 		t.Error("an interrupted run exited 0")
 	}
+	if page, err := os.ReadFile(filepath.Join(r.report, "report.html")); err != nil || !bytes.Contains(page, []byte(`class="status-interrupted"`)) {
+		t.Errorf("the run report of an interrupted run does not say it was interrupted: %v", err)
+	}
 	expectClean(t, before, r.root)
 }
 
