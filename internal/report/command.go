@@ -1,7 +1,6 @@
 package report
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -67,5 +66,3 @@ func shellQuote(w string) string {
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,7 +62,7 @@ func NewSampler(cfg SamplerConfig) *Sampler {
 		for name := range cfg.Processes {
 			cfg.Order = append(cfg.Order, name)
 		}
-		sortStrings(cfg.Order)
+		slices.Sort(cfg.Order)
 	}
 	return &Sampler{cfg: cfg, prev: map[string]cpuMark{}}
 }
