@@ -41,22 +41,24 @@ func newVictim(t *testing.T) *victim {
 	if err := os.Mkdir(v.cgroup, 0o755); err != nil {
 		t.Fatalf("victim cgroup: %v", err)
 	}
+	t.Cleanup(func() { _ = syscall.Rmdir(v.cgroup) })
 	v.cmd = exec.Command("sleep", "600")
 	if err := v.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Registered before anything else can fail: the victim inherits the
+	// node lock's descriptor from `flock ... go test` and would hold it.
+	t.Cleanup(func() {
+		_ = v.cmd.Process.Kill()
+		_ = v.cmd.Wait()
+	})
 	if err := os.WriteFile(filepath.Join(v.cgroup, "cgroup.procs"), []byte(strconv.Itoa(v.cmd.Process.Pid)), 0o644); err != nil {
 		t.Fatalf("move the victim into its cgroup: %v", err)
 	}
 	if out, err := exec.Command("ip", "link", "add", "name", v.link, "type", "bridge").CombinedOutput(); err != nil {
 		t.Fatalf("victim link: %v: %s", err, out)
 	}
-	t.Cleanup(func() {
-		_ = v.cmd.Process.Kill()
-		_ = v.cmd.Wait()
-		_ = syscall.Rmdir(v.cgroup)
-		_ = exec.Command("ip", "link", "delete", v.link).Run()
-	})
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", v.link).Run() })
 	return v
 }
 
