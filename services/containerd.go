@@ -40,6 +40,10 @@ type ContainerdConfig struct {
 	LogPath string
 	// Detach keeps containerd running after the harness exits.
 	Detach bool
+	// Cgroup is the cgroup containerd runs in, created in every hierarchy
+	// under its existing parent (the run's cgroup root): the kubelet's
+	// --runtime-cgroups. "" leaves containerd in the harness's cgroups.
+	Cgroup string
 }
 
 // TOML returns containerd's config file (version 2, as containerd 1.6 and
@@ -153,6 +157,17 @@ func (c *Containerd) Start(ctx context.Context, cni CNIConfig) error {
 	c.p = &proc.Process{Name: "containerd", Path: c.cfg.Binary, Args: []string{"--config", cfgPath}, LogPath: c.cfg.LogPath, Detach: c.cfg.Detach}
 	if err := c.p.Start(); err != nil {
 		return err
+	}
+	if c.cfg.Cgroup != "" {
+		// Before it serves: the shims it starts later inherit the cgroup.
+		points, err := CgroupMountPoints()
+		if err == nil {
+			_, err = JoinCgroup(points, c.cfg.Cgroup, c.p.Pid())
+		}
+		if err != nil {
+			_ = c.p.Stop()
+			return fmt.Errorf("containerd: run in its system cgroup: %w", err)
+		}
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, 30*time.Second, fmt.Errorf("containerd: CRI not serving on %s after 30s", c.cfg.Socket))
 	defer cancel()

@@ -63,8 +63,16 @@ type KubeletConfig struct {
 	NodeName string
 	// Verbosity is --v. Default 2 (set by the caller's config).
 	Verbosity int
+	// RuntimeCgroups is --runtime-cgroups, the container runtime's cgroup,
+	// which the Summary API reports as the "runtime" system container; ""
+	// leaves it unset.
+	RuntimeCgroups string
 	// ExtraFlags come from --kubelet-flags and go last, so they win.
 	ExtraFlags []string
+	// Cgroup is the cgroup the direct launcher moves the kubelet into as
+	// it starts (its kubeletCgroups): the kubelet would move itself there,
+	// but refuses to where it cannot read /proc/1/ns/pid. "" leaves it.
+	Cgroup string
 }
 
 // Args returns the kubelet's arguments (without the binary).
@@ -76,6 +84,9 @@ func (c KubeletConfig) Args() []string {
 		"--cert-dir=" + filepath.Join(c.RootDir, "pki"),
 		"--hostname-override=" + c.NodeName,
 		"--v=" + strconv.Itoa(c.Verbosity),
+	}
+	if c.RuntimeCgroups != "" {
+		args = append(args, "--runtime-cgroups="+c.RuntimeCgroups)
 	}
 	return append(args, c.ExtraFlags...)
 }
@@ -89,6 +100,11 @@ func SystemdRunArgs(unit string, command []string) []string {
 		"--description=node e2e kubelet (" + unit + ")",
 		"--collect",
 		"--property=Delegate=yes",
+		// The unit's own cgroup is the kubelet's system cgroup
+		// (kubeletCgroups): account its CPU and memory there, as a
+		// production kubelet.service is.
+		"--property=CPUAccounting=yes",
+		"--property=MemoryAccounting=yes",
 		"--property=Restart=no",
 		"--property=KillMode=control-group",
 		"--property=TimeoutStopSec=30",

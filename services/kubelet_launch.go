@@ -20,6 +20,16 @@ func StartKubeletDirect(cfg KubeletConfig, logPath string) (KubeletHandle, error
 	if err := p.Start(); err != nil {
 		return nil, err
 	}
+	if cfg.Cgroup != "" {
+		points, err := CgroupMountPoints()
+		if err == nil {
+			_, err = JoinCgroup(points, cfg.Cgroup, p.Pid())
+		}
+		if err != nil {
+			_ = p.Stop()
+			return nil, fmt.Errorf("kubelet: run in its system cgroup: %w", err)
+		}
+	}
 	return &directKubelet{p: p}, nil
 }
 

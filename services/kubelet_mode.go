@@ -33,6 +33,15 @@ type KubeletModeConfig struct {
 	Supervision KubeletSupervision
 }
 
+// SystemCgroups are the kubelet's and the runtime's cgroups for cfg, as
+// the node created them (SystemCgroupsFor): the runtime's only when it is
+// the harness's own containerd.
+func (cfg KubeletModeConfig) SystemCgroups() SystemCgroups {
+	l := cfg.Layout
+	own := cfg.RuntimeEndpoint == "unix://"+l.ContainerdSocket()
+	return SystemCgroupsFor(CgroupRootDir(l.CgroupRoot(), cfg.CgroupDriver == "systemd"), cfg.Launcher, l.KubeletUnitName(), own)
+}
+
 // WriteKubeletConfig writes the merged KubeletConfiguration for cfg and
 // returns its path.
 func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
@@ -48,6 +57,7 @@ func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("kubelet: %w", err)
 	}
+	sc := cfg.SystemCgroups()
 	b, err := KubeletConfigYAML(KubeletConfigInput{
 		RuntimeEndpoint: cfg.RuntimeEndpoint,
 		ImageEndpoint:   cfg.ImageEndpoint,
@@ -59,6 +69,7 @@ func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
 		TLSKeyFile:      bundle.KubeletKey,
 		CgroupDriver:    cfg.CgroupDriver,
 		CgroupRoot:      l.CgroupRoot(),
+		KubeletCgroups:  sc.Kubelet,
 		FeatureGates:    cfg.FeatureGates,
 	}, user)
 	if err != nil {
@@ -88,6 +99,11 @@ func RunKubeletMode(ctx context.Context, cfg KubeletModeConfig) error {
 	}
 	kc := cfg.Kubelet
 	kc.ConfigFile, kc.Kubeconfig, kc.RootDir = path, l.KubeletKubeconfig(), l.KubeletRootDir()
+	sc := cfg.SystemCgroups()
+	kc.RuntimeCgroups = sc.Runtime
+	if cfg.Launcher == LauncherDirect {
+		kc.Cgroup = sc.Kubelet
+	}
 
 	launch := func() (KubeletHandle, error) {
 		switch cfg.Launcher {

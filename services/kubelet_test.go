@@ -22,6 +22,11 @@ func TestKubeletArgs(t *testing.T) {
 	if got := c.Args(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Args() =\n %q\nwant\n %q", got, want)
 	}
+	c.RuntimeCgroups = "/node-e2e-abc/runtime"
+	want = append(want[:6:6], "--runtime-cgroups=/node-e2e-abc/runtime", "--v=4")
+	if got := c.Args(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Args() with RuntimeCgroups =\n %q\nwant\n %q", got, want)
+	}
 }
 
 func TestSystemdRunArgs(t *testing.T) {
@@ -31,6 +36,8 @@ func TestSystemdRunArgs(t *testing.T) {
 		"--description=node e2e kubelet (node-e2e-kubelet-abc)",
 		"--collect",
 		"--property=Delegate=yes",
+		"--property=CPUAccounting=yes",
+		"--property=MemoryAccounting=yes",
 		"--property=Restart=no",
 		"--property=KillMode=control-group",
 		"--property=TimeoutStopSec=30",

@@ -31,13 +31,15 @@ type KubeletConfigInput struct {
 	CgroupDriver string
 	// CgroupRoot is the run's own cgroup root, e.g. /node-e2e-1a2b3c.
 	CgroupRoot string
+	// KubeletCgroups is the kubelet's own system cgroup; "" leaves it unset.
+	KubeletCgroups string
 	// FeatureGates are merged into featureGates.
 	FeatureGates map[string]bool
 }
 
 // kubeletDefaults are the harness's defaults: a user's file may override them.
 func kubeletDefaults(in KubeletConfigInput) map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		// Cgroup v1 hosts (like many CI machines) are still supported here.
 		"failCgroupV1": false,
 		"failSwapOn":   false,
@@ -66,6 +68,12 @@ func kubeletDefaults(in KubeletConfigInput) map[string]any {
 		"healthzPort":         10248,
 		"healthzBindAddress":  "127.0.0.1",
 	}
+	// As on a production node, the kubelet runs in a cgroup of its own
+	// and the Summary API reports it as the "kubelet" system container.
+	if in.KubeletCgroups != "" {
+		m["kubeletCgroups"] = in.KubeletCgroups
+	}
+	return m
 }
 
 // kubeletRequired are settings the harness depends on; they override the

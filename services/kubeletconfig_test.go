@@ -35,10 +35,11 @@ func decode(t *testing.T, b []byte) kubeletv1beta1.KubeletConfiguration {
 
 func TestKubeletConfigYAML(t *testing.T) {
 	cases := []struct {
-		name  string
-		user  string
-		gates map[string]bool
-		check func(t *testing.T, kc kubeletv1beta1.KubeletConfiguration)
+		name    string
+		user    string
+		gates   map[string]bool
+		kubelet string
+		check   func(t *testing.T, kc kubeletv1beta1.KubeletConfiguration)
 	}{
 		{
 			name: "harness defaults and required settings",
@@ -112,6 +113,36 @@ func TestKubeletConfigYAML(t *testing.T) {
 			},
 		},
 		{
+			name:    "the kubelet's system cgroup",
+			kubelet: "/node-e2e-abc123/kubelet",
+			check: func(t *testing.T, kc kubeletv1beta1.KubeletConfiguration) {
+				if kc.KubeletCgroups != "/node-e2e-abc123/kubelet" {
+					t.Errorf("kubeletCgroups = %q, want /node-e2e-abc123/kubelet", kc.KubeletCgroups)
+				}
+				if kc.SystemCgroups != "" {
+					t.Errorf("systemCgroups = %q: the kubelet would move every host process in the root cgroup into it", kc.SystemCgroups)
+				}
+			},
+		},
+		{
+			name: "no kubelet cgroup unless given",
+			check: func(t *testing.T, kc kubeletv1beta1.KubeletConfiguration) {
+				if kc.KubeletCgroups != "" {
+					t.Errorf("kubeletCgroups = %q, want unset", kc.KubeletCgroups)
+				}
+			},
+		},
+		{
+			name:    "a user's kubeletCgroups wins",
+			kubelet: "/node-e2e-abc123/kubelet",
+			user:    "kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nkubeletCgroups: /mine\n",
+			check: func(t *testing.T, kc kubeletv1beta1.KubeletConfiguration) {
+				if kc.KubeletCgroups != "/mine" {
+					t.Errorf("kubeletCgroups = %q, want the user's /mine", kc.KubeletCgroups)
+				}
+			},
+		},
+		{
 			name:  "feature gates",
 			gates: map[string]bool{"A": true, "B": false},
 			check: func(t *testing.T, kc kubeletv1beta1.KubeletConfiguration) {
@@ -125,6 +156,7 @@ func TestKubeletConfigYAML(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := testInput()
 			in.FeatureGates = c.gates
+			in.KubeletCgroups = c.kubelet
 			var user map[string]any
 			if c.user != "" {
 				var err error

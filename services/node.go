@@ -50,6 +50,9 @@ type NodeConfig struct {
 	// KubeletUnit is the systemd unit the kubelet runs in, when launched
 	// through systemd-run; "" otherwise.
 	KubeletUnit string
+	// Launcher is how kubelet mode launches the kubelet (resolved: direct
+	// or systemd); it decides the kubelet's system cgroup.
+	Launcher Launcher
 	// Keep leaves everything running when the harness exits
 	// (--stop-services=false).
 	Keep bool
@@ -81,7 +84,11 @@ type NodeState struct {
 	KubeletModePid  int        `json:"kubeletModePid,omitempty"`
 	KubeletUnit     string     `json:"kubeletUnit,omitempty"`
 	CgroupDirs      []string   `json:"cgroupDirs,omitempty"`
-	Bridge          string     `json:"bridge,omitempty"`
+	// SystemCgroups are the kubelet's and the runtime's own cgroups, under
+	// the cgroup root (so removed with CgroupDirs) or, for a kubelet under
+	// systemd, its unit's.
+	SystemCgroups SystemCgroups `json:"systemCgroups,omitempty"`
+	Bridge        string        `json:"bridge,omitempty"`
 	// SystemdCgroup records the systemd cgroup driver: the cgroup root is
 	// then a slice (CgroupSlice), which teardown stops with the kubepods
 	// slices the kubelet created under it.
@@ -195,6 +202,17 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	if err := n.timed("kubeconfigs", n.writeKubeconfigs); err != nil {
 		return fail("harness", "write kubeconfigs", err)
 	}
+	// The cgroup root comes before the runtime: the harness's containerd
+	// runs in its system cgroup under it.
+	if err := n.timed("cgroup root created", func() error {
+		n.state.SystemdCgroup = n.cfg.SystemdCgroup
+		dirs, err := CreateCgroupRoot(n.state.CgroupRootDir())
+		n.state.CgroupDirs = dirs
+		n.state.SystemCgroups = SystemCgroupsFor(n.state.CgroupRootDir(), n.cfg.Launcher, n.cfg.KubeletUnit, n.cfg.RuntimeEndpoint == "")
+		return errors.Join(err, n.saveState())
+	}); err != nil {
+		return fail("harness", "create cgroup root "+l.CgroupRoot(), err)
+	}
 	if err := n.timed("container runtime ready", func() error { return n.startRuntime(ctx) }); err != nil {
 		return fail("containerd", "start container runtime", err)
 	}
@@ -208,14 +226,6 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		if err := n.timed("images pulled", func() error { return PullImages(ctx, n.state.RuntimeEndpoint, PrepullImages(n.state.Registry)) }); err != nil {
 			return fail("images", "pull the suite's images from the registry at "+n.state.Registry.Host, err)
 		}
-	}
-	if err := n.timed("cgroup root created", func() error {
-		n.state.SystemdCgroup = n.cfg.SystemdCgroup
-		dirs, err := CreateCgroupRoot(n.state.CgroupRootDir())
-		n.state.CgroupDirs = dirs
-		return errors.Join(err, n.saveState())
-	}); err != nil {
-		return fail("harness", "create cgroup root "+l.CgroupRoot(), err)
 	}
 	if err := n.timed("kubelet started", func() error { return n.startKubelet() }); err != nil {
 		return fail("kubelet", "launch", err)
@@ -297,6 +307,7 @@ func (n *Node) startRuntime(ctx context.Context) error {
 		SystemdCgroup: n.cfg.SystemdCgroup,
 		LogPath:       l.ContainerdLog(),
 		Detach:        n.cfg.Keep,
+		Cgroup:        n.state.SystemCgroups.Runtime,
 	})
 	n.state.OwnRuntime = true
 	n.state.RuntimeEndpoint = n.containerd.Endpoint()

@@ -113,6 +113,7 @@ func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeCon
 		Prepull:          c.PrepullImages,
 		StartTimeout:     c.ServerStartTimeout,
 		KubeletUnit:      unit,
+		Launcher:         launcher,
 		Keep:             !c.StopServices,
 	}, endpoint, nil
 }
