@@ -81,7 +81,7 @@ ifneq ($(filter-out true false,$(REMOTE)),)
 $(error REMOTE=$(REMOTE): want REMOTE=true (the suite on other machines) or REMOTE=false (this machine))
 endif
 
-.PHONY: all deps build test test-unit test-integration test-e2e-node clean
+.PHONY: all deps deps-test build test test-unit test-integration test-e2e-node clean
 
 all: build
 
@@ -101,8 +101,12 @@ test-unit:
 test-integration: deps build
 	hack/test.sh integration
 
+## deps-test: deps, and what the project's own tests need besides (chromium)
+deps-test:
+	hack/install-deps.sh --with-browser
+
 ## test: everything CI runs: unit tests, then real node runs
-test: deps build
+test: deps-test build
 	hack/test.sh all
 
 ## test-e2e-node: run the suite: here (a node on this machine), in systemd-sandbox

@@ -134,7 +134,7 @@ func writeRunReport(r ginkgo.Report, dir string) error {
 	}
 	var errs []error
 	path := filepath.Join(dir, report.GinkgoJSONFile)
-	if err := generateAtomically(path, func(tmp string) error { return reporters.GenerateJSONReport(r, tmp) }); err != nil {
+	if err := writeReportFile(path, func(tmp string) error { return reporters.GenerateJSONReport(r, tmp) }); err != nil {
 		errs = append(errs, fmt.Errorf("write %s: %w", path, err))
 	}
 	if runReport.node != nil {
@@ -151,25 +151,6 @@ func writeRunReport(r ginkgo.Report, dir string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// generateAtomically has gen write a temporary file, then renames it to
-// path: a file planted at path is replaced, never written through.
-func generateAtomically(path string, gen func(tmp string) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	f.Close()
-	defer os.Remove(tmp)
-	if err := gen(tmp); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // reportPhases are the node's phases for phases.json, the services
@@ -189,7 +170,7 @@ func writeReportJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := generateAtomically(path, func(tmp string) error { return os.WriteFile(tmp, append(b, '\n'), 0o644) }); err != nil {
+	if err := run.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

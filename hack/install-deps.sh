@@ -3,13 +3,22 @@
 # containerd and runc (the runtime), the CNI plugins, iptables and conntrack
 # (used by the kubelet and the CNI bridge plugin), busybox-static (for the
 # test images), and openssh-server (sshd: runner/remote reaches hosts over SSH,
-# and its integration tests run one on loopback), and chromium (internal/report's
-# browser test opens report.html in it). It is idempotent: packages
-# already installed are left alone and apt is not touched when nothing is
-# missing. runner/remote ships this script to remote hosts (--install-deps).
+# and its integration tests run one on loopback). With --with-browser it also
+# installs chromium, which the project's own tests need (internal/report's
+# browser test opens report.html in it) and a node does not: `make test` asks
+# for it; runner/remote ships this script to remote hosts (--install-deps) and
+# runs it without. It is idempotent: packages already installed are left alone
+# and apt is not touched when nothing is missing.
+#
+# Usage: hack/install-deps.sh [--with-browser]
 set -euo pipefail
 
-packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static openssh-server chromium)
+packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static openssh-server)
+case "${1-}" in
+  "") ;;
+  --with-browser) packages+=(chromium) ;;
+  *) echo "install-deps.sh: unknown argument '$1' (want --with-browser or nothing)" >&2; exit 2 ;;
+esac
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps.sh: must run as root (apt-get install); re-run with sudo" >&2

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // Host is one host of a remote run, for the index page.
@@ -109,7 +111,7 @@ func WriteIndex(dir string, hosts []Host) (string, error) {
 		return "", fmt.Errorf("render %s: %w", IndexFile, err)
 	}
 	path := filepath.Join(dir, IndexFile)
-	return path, writeFileAtomic(path, buf.Bytes())
+	return path, run.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 const indexCSS = `table.hosts{border-collapse:collapse;width:100%}.hosts th,.hosts td{text-align:left;padding:4px 10px;border-bottom:1px solid var(--line)}`
