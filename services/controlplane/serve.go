@@ -20,6 +20,10 @@ type Config struct {
 	FeatureGates, RuntimeConfig string
 	// StartTimeout bounds each component's start. Default 60s.
 	StartTimeout time.Duration
+	// OnReady, when set, runs once everything serves and the services
+	// state is written (standalone services mode prints how to use them);
+	// an error stops everything.
+	OnReady func(run.ServicesState) error
 }
 
 // ControlPlane is etcd, kube-apiserver, the namespace controller and the
@@ -117,31 +121,38 @@ func (c *ControlPlane) State() run.ServicesState {
 // Err delivers the first failure of etcd or the API server after Start.
 func (c *ControlPlane) Err() <-chan error {
 	out := make(chan error, 1)
+	etcdErr, apiErr := c.etcd.Err(), c.apisrv.Err() // before Stop clears them
 	go func() {
 		select {
-		case err := <-c.etcd.Err():
+		case err := <-etcdErr:
 			out <- fmt.Errorf("etcd: %w", err)
-		case err := <-c.apisrv.Err():
+		case err := <-apiErr:
 			out <- err
 		}
 	}()
 	return out
 }
 
-// Stop stops the components in reverse order and waits for each.
+// Stop stops the components in reverse order and waits for each. It is
+// safe to call again (Start stops what it started when it fails, and Serve
+// stops everything after): each component is stopped once.
 func (c *ControlPlane) Stop() error {
 	var errs []error
 	if c.taintctrl != nil {
 		errs = append(errs, c.taintctrl.Stop())
+		c.taintctrl = nil
 	}
 	if c.nsctrl != nil {
 		errs = append(errs, c.nsctrl.Stop())
+		c.nsctrl = nil
 	}
 	if c.apisrv != nil {
 		errs = append(errs, c.apisrv.Stop())
+		c.apisrv = nil
 	}
 	if c.etcd != nil {
 		errs = append(errs, c.etcd.Stop())
+		c.etcd = nil
 	}
 	return errors.Join(errs...)
 }
@@ -178,6 +189,11 @@ func Serve(ctx context.Context, cfg Config, side Sidecar) error {
 		return errors.Join(err, side.Stop(), cp.Stop())
 	}
 	log.Info("control plane serving", "apiserver", st.APIServerURL, "etcd", st.EtcdURL)
+	if cfg.OnReady != nil && ctx.Err() == nil {
+		if err := cfg.OnReady(st); err != nil {
+			return errors.Join(err, side.Stop(), cp.Stop())
+		}
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
