@@ -78,6 +78,9 @@ func TestMain(m *testing.M) {
 	klog.Flush()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: %v\n", err)
+		if errors.As(err, new(usageError)) {
+			os.Exit(ExitUsage)
+		}
 		os.Exit(ExitHarness)
 	}
 	os.Exit(ExitOK)

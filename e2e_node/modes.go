@@ -35,10 +35,12 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// runServicesMode serves the control plane until signalled.
+// runServicesMode serves the control plane until signalled: in the run
+// dir the harness made (--run-dir, when it re-executes itself), or, given
+// alone, in a run of its own for a kubelet the user runs (standalone.go).
 func runServicesMode(c *options.Config) error {
 	if c.RunDir == "" {
-		return errors.New("--run-services-mode needs --run-dir (the harness sets it when it re-executes itself)")
+		return runStandaloneServices(c)
 	}
 	ctx, cancel := signalContext()
 	defer cancel()

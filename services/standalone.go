@@ -1,0 +1,216 @@
+package services
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/node-e2e/harness/internal/pki"
+	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services/registry"
+)
+
+// StandaloneConfig is what standalone services mode (e2e_node.test
+// --run-services-mode without --run-dir) sets up for a kubelet the user
+// runs: the run, its credentials and the kubelet's configuration.
+type StandaloneConfig struct {
+	// Layout is the run the mode created.
+	Layout run.Layout
+	// NodeName is the kubelet's node name (--node-name).
+	NodeName string
+	// BearerToken is the admin token; generated when empty.
+	BearerToken string
+	// KubeletBinary is the kubelet to print in the command line.
+	KubeletBinary string
+	// SuiteBinary is e2e_node.test, for the suite's command line.
+	SuiteBinary string
+	// RuntimeEndpoint is the CRI endpoint of the runtime the kubelet uses.
+	RuntimeEndpoint string
+	// CgroupDriver is cgroupfs or systemd.
+	CgroupDriver string
+	// FeatureGates go into the kubelet's featureGates.
+	FeatureGates map[string]bool
+}
+
+// StandaloneInfo is what the mode prints once everything serves.
+type StandaloneInfo struct {
+	APIServerURL      string
+	AdminKubeconfig   string
+	KubeletKubeconfig string
+	KubeletConfig     string
+	RegistryHost      string
+	HostsDir          string
+	KubeletCommand    []string
+	SuiteCommand      []string
+}
+
+// Files of a standalone run, beside the layout's own.
+func nodeClientCert(l run.Layout) string { return filepath.Join(l.PKIDir(), "node-client.crt") }
+func nodeClientKey(l run.Layout) string  { return filepath.Join(l.PKIDir(), "node-client.key") }
+
+// GenerateStandaloneCredentials makes the run's CA, certificates and
+// tokens, and the kubelet's client certificate (system:node:<name> in
+// system:nodes). The run directory must exist.
+func GenerateStandaloneCredentials(cfg StandaloneConfig) error {
+	pc := pki.NewConfig()
+	pc.Dir, pc.NodeName, pc.AdminToken = cfg.Layout.PKIDir(), cfg.NodeName, cfg.BearerToken
+	pc.KubeletSANs = append(pc.KubeletSANs, hostIPs()...)
+	b, err := pki.Generate(pc)
+	if err != nil {
+		return err
+	}
+	return pki.IssueNodeClientCert(b, nodeClientCert(cfg.Layout), nodeClientKey(cfg.Layout), pc.Validity)
+}
+
+// StandaloneKubeletConfigInput is the kubelet configuration of a
+// standalone run: its directories under the run dir, the run's CA for
+// client authentication (the API server's calls for logs and exec), the
+// serving pair generated for the node, and the settings this kind of host
+// needs (failCgroupV1: false, oomScoreAdj 0, ..., see kubeletDefaults).
+// The cgroup root is "/": no run-owned cgroup exists for a kubelet the
+// harness does not start. Pure.
+func StandaloneKubeletConfigInput(cfg StandaloneConfig, b *pki.Bundle) KubeletConfigInput {
+	l := cfg.Layout
+	return KubeletConfigInput{
+		RuntimeEndpoint: cfg.RuntimeEndpoint,
+		StaticPodDir:    l.StaticPodDir(),
+		PodLogsDir:      l.PodLogsDir(),
+		VolumePluginDir: l.VolumePluginDir(),
+		ClientCAFile:    b.CACert,
+		TLSCertFile:     b.KubeletCert,
+		TLSKeyFile:      b.KubeletKey,
+		CgroupDriver:    cfg.CgroupDriver,
+		CgroupRoot:      "/",
+		FeatureGates:    cfg.FeatureGates,
+	}
+}
+
+// StandaloneKubeletCommand is the kubelet's command line for a standalone
+// run. Pure.
+func StandaloneKubeletCommand(cfg StandaloneConfig) []string {
+	l := cfg.Layout
+	kc := KubeletConfig{
+		Binary:     cfg.KubeletBinary,
+		ConfigFile: l.KubeletConfigFile(),
+		Kubeconfig: l.KubeletKubeconfig(),
+		RootDir:    l.KubeletRootDir(),
+		NodeName:   cfg.NodeName,
+		Verbosity:  2,
+	}
+	return append([]string{cfg.KubeletBinary}, kc.Args()...)
+}
+
+// StandaloneSuiteCommand is the suite's command line against the node the
+// user's kubelet registers. Pure.
+func StandaloneSuiteCommand(cfg StandaloneConfig) []string {
+	return []string{"ginkgo", cfg.SuiteBinary, "--",
+		"--start-services=false",
+		"--kubeconfig=" + cfg.Layout.AdminKubeconfig(),
+		"--node-name=" + cfg.NodeName,
+		"--container-runtime-endpoint=" + cfg.RuntimeEndpoint,
+	}
+}
+
+// WriteStandaloneFiles writes, once the services serve, the admin and
+// kubelet kubeconfigs, the kubelet's configuration and the containerd
+// hosts.toml directory for the registry, and returns what to print.
+func WriteStandaloneFiles(cfg StandaloneConfig, st run.ServicesState) (StandaloneInfo, error) {
+	l := cfg.Layout
+	b, err := pki.Load(l.PKIDir())
+	if err != nil {
+		return StandaloneInfo{}, err
+	}
+	if st.Registry == nil {
+		return StandaloneInfo{}, fmt.Errorf("%s has no image registry", l.ServicesState())
+	}
+	if err := pki.WriteKubeconfig(l.AdminKubeconfig(), st.APIServerURL, b.CACert, b.AdminToken, pki.AdminUser); err != nil {
+		return StandaloneInfo{}, err
+	}
+	if err := pki.WriteClientCertKubeconfig(l.KubeletKubeconfig(), st.APIServerURL, b.CACert, nodeClientCert(l), nodeClientKey(l), pki.NodeUser(cfg.NodeName)); err != nil {
+		return StandaloneInfo{}, err
+	}
+	kcfg, err := KubeletConfigYAML(StandaloneKubeletConfigInput(cfg, b), nil)
+	if err != nil {
+		return StandaloneInfo{}, err
+	}
+	for _, d := range []string{l.KubeletRootDir(), l.StaticPodDir(), l.PodLogsDir(), l.VolumePluginDir()} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return StandaloneInfo{}, fmt.Errorf("kubelet: %w", err)
+		}
+	}
+	if err := run.WriteFile(l.KubeletConfigFile(), kcfg, 0o600); err != nil {
+		return StandaloneInfo{}, fmt.Errorf("kubelet: write config: %w", err)
+	}
+	if err := registry.WriteHostsDir(l.ContainerdRegistryDir(), st.Registry.Host); err != nil {
+		return StandaloneInfo{}, fmt.Errorf("containerd hosts.toml: %w", err)
+	}
+	return StandaloneInfo{
+		APIServerURL:      st.APIServerURL,
+		AdminKubeconfig:   l.AdminKubeconfig(),
+		KubeletKubeconfig: l.KubeletKubeconfig(),
+		KubeletConfig:     l.KubeletConfigFile(),
+		RegistryHost:      st.Registry.Host,
+		HostsDir:          l.ContainerdRegistryDir(),
+		KubeletCommand:    StandaloneKubeletCommand(cfg),
+		SuiteCommand:      StandaloneSuiteCommand(cfg),
+	}, nil
+}
+
+// StandaloneSummary is the text standalone services mode prints once
+// ready: where everything is and what to run next. Pure.
+func StandaloneSummary(info StandaloneInfo, nodeName string, ready time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "services ready in %s\n", ready.Round(time.Millisecond))
+	fmt.Fprintf(&b, "  API server:         %s\n", info.APIServerURL)
+	fmt.Fprintf(&b, "  admin kubeconfig:   %s\n", info.AdminKubeconfig)
+	fmt.Fprintf(&b, "  kubelet kubeconfig: %s (client certificate %s, group %s)\n", info.KubeletKubeconfig, pki.NodeUser(nodeName), pki.NodeGroup)
+	fmt.Fprintf(&b, "  kubelet config:     %s\n", info.KubeletConfig)
+	fmt.Fprintf(&b, "  image registry:     %s\n", info.RegistryHost)
+	fmt.Fprintf(&b, "  containerd hosts:   %s (set config_path to it in containerd's registry config, so it pulls from %s over HTTP)\n", info.HostsDir, info.RegistryHost)
+	fmt.Fprintf(&b, "run your kubelet (as root):\n  %s\n", ShellJoin(info.KubeletCommand))
+	fmt.Fprintf(&b, "then the suite:\n  %s\n", ShellJoin(info.SuiteCommand))
+	b.WriteString("stop with Ctrl-C or SIGTERM (stop your kubelet first): the run directory is removed.\n")
+	return b.String()
+}
+
+// ShellJoin quotes args for a POSIX shell where needed. Pure.
+func ShellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = shellQuote(a)
+	}
+	return strings.Join(out, " ")
+}
+
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// RemoveStandaloneRun removes the run directory once everything stopped.
+// It refuses while something is mounted under it (a kubelet still
+// running with its root dir there): removing would reach into the mounts.
+func RemoveStandaloneRun(l run.Layout) error {
+	mounts, err := readMounts()
+	if err != nil {
+		return err
+	}
+	if m := MountsUnder(mounts, l.Dir); len(m) > 0 {
+		return fmt.Errorf("%s still has mounts (%s), probably of a kubelet still running: stop it, unmount them, then remove %s", l.Dir, strings.Join(m, ", "), l.Dir)
+	}
+	return os.RemoveAll(l.Dir)
+}
