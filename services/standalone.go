@@ -3,12 +3,12 @@ package services
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/internal/shell"
 	"github.com/node-e2e/harness/services/registry"
 )
 
@@ -46,10 +46,6 @@ type StandaloneInfo struct {
 	SuiteCommand      []string
 }
 
-// Files of a standalone run, beside the layout's own.
-func nodeClientCert(l run.Layout) string { return filepath.Join(l.PKIDir(), "node-client.crt") }
-func nodeClientKey(l run.Layout) string  { return filepath.Join(l.PKIDir(), "node-client.key") }
-
 // GenerateStandaloneCredentials makes the run's CA, certificates and
 // tokens, and the kubelet's client certificate (system:node:<name> in
 // system:nodes). The run directory must exist.
@@ -57,11 +53,8 @@ func GenerateStandaloneCredentials(cfg StandaloneConfig) error {
 	pc := pki.NewConfig()
 	pc.Dir, pc.NodeName, pc.AdminToken = cfg.Layout.PKIDir(), cfg.NodeName, cfg.BearerToken
 	pc.KubeletSANs = append(pc.KubeletSANs, hostIPs()...)
-	b, err := pki.Generate(pc)
-	if err != nil {
-		return err
-	}
-	return pki.IssueNodeClientCert(b, nodeClientCert(cfg.Layout), nodeClientKey(cfg.Layout), pc.Validity)
+	_, err := pki.Generate(pc)
+	return err
 }
 
 // StandaloneKubeletConfigInput is the kubelet configuration of a
@@ -128,7 +121,7 @@ func WriteStandaloneFiles(cfg StandaloneConfig, st run.ServicesState) (Standalon
 	if err := pki.WriteKubeconfig(l.AdminKubeconfig(), st.APIServerURL, b.CACert, b.AdminToken, pki.AdminUser); err != nil {
 		return StandaloneInfo{}, err
 	}
-	if err := pki.WriteClientCertKubeconfig(l.KubeletKubeconfig(), st.APIServerURL, b.CACert, nodeClientCert(l), nodeClientKey(l), pki.NodeUser(cfg.NodeName)); err != nil {
+	if err := pki.WriteClientCertKubeconfig(l.KubeletKubeconfig(), st.APIServerURL, b.CACert, b.NodeClientCert, b.NodeClientKey, pki.NodeUser(cfg.NodeName)); err != nil {
 		return StandaloneInfo{}, err
 	}
 	kcfg, err := KubeletConfigYAML(StandaloneKubeletConfigInput(cfg, b), nil)
@@ -169,48 +162,12 @@ func StandaloneSummary(info StandaloneInfo, nodeName string, ready time.Duration
 	fmt.Fprintf(&b, "  kubelet config:     %s\n", info.KubeletConfig)
 	fmt.Fprintf(&b, "  image registry:     %s\n", info.RegistryHost)
 	fmt.Fprintf(&b, "  containerd hosts:   %s (set config_path to it in containerd's registry config, so it pulls from %s over HTTP)\n", info.HostsDir, info.RegistryHost)
-	fmt.Fprintf(&b, "run your kubelet (as root):\n  %s\n", ShellJoin(info.KubeletCommand))
-	fmt.Fprintf(&b, "then the suite:\n  %s\n", ShellJoin(info.SuiteCommand))
+	fmt.Fprintf(&b, "run your kubelet (as root):\n  %s\n", shell.Join(info.KubeletCommand...))
+	fmt.Fprintf(&b, "then the suite:\n  %s\n", shell.Join(info.SuiteCommand...))
 	b.WriteString("stop with Ctrl-C or SIGTERM (stop your kubelet first): the run directory is removed.\n")
 	return b.String()
 }
 
-// ShellJoin quotes args for a POSIX shell where needed. Pure.
-func ShellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = shellQuote(a)
-	}
-	return strings.Join(out, " ")
-}
-
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// RemoveStandaloneRun removes the run directory once everything stopped.
-// It refuses while something is mounted under it (a kubelet still
-// running with its root dir there): removing would reach into the mounts.
-func RemoveStandaloneRun(l run.Layout) error {
-	mounts, err := readMounts()
-	if err != nil {
-		return err
-	}
-	if m := MountsUnder(mounts, l.Dir); len(m) > 0 {
-		return fmt.Errorf("%s still has mounts (%s), probably of a kubelet still running: stop it, unmount them, then remove %s", l.Dir, strings.Join(m, ", "), l.Dir)
-	}
-	return os.RemoveAll(l.Dir)
-}
+// RemoveStandaloneRun removes the run directory once everything stopped
+// (removeRunDir: refused while a kubelet's mounts remain under it).
+func RemoveStandaloneRun(l run.Layout) error { return removeRunDir(l.Dir) }

@@ -53,23 +53,6 @@ func TestStandaloneCommands(t *testing.T) {
 	}
 }
 
-func TestShellJoin(t *testing.T) {
-	for _, tc := range []struct {
-		in   []string
-		want string
-	}{
-		{[]string{"kubelet", "--v=2"}, "kubelet --v=2"},
-		{[]string{"a b", ""}, "'a b' ''"},
-		{[]string{"it's"}, `'it'\''s'`},
-		{[]string{"--x=unix:///a/b.sock"}, "--x=unix:///a/b.sock"},
-		{[]string{"$HOME"}, "'$HOME'"},
-	} {
-		if got := ShellJoin(tc.in); got != tc.want {
-			t.Errorf("ShellJoin(%q) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
-
 // The kubelet configuration written for the user's kubelet carries what
 // this kind of host needs and trusts the run's CA for client calls.
 func TestStandaloneKubeletConfig(t *testing.T) {

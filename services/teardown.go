@@ -194,13 +194,7 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 		step("stop services", s.services.Stop)
 	}
 	if l.Dir != "" {
-		step("remove run directory", func() error {
-			// Never follow a mount we failed to undo into the host.
-			if mounts, err := readMounts(); err == nil && len(MountsUnder(mounts, l.Dir)) > 0 {
-				return fmt.Errorf("mounts remain under %s; not removing it", l.Dir)
-			}
-			return os.RemoveAll(l.Dir)
-		})
+		step("remove run directory", func() error { return removeRunDir(l.Dir) })
 	}
 	return errors.Join(errs...)
 }
@@ -214,4 +208,18 @@ func ownedBy(st NodeState) func(*runtimeapi.PodSandbox) bool {
 	return func(sb *runtimeapi.PodSandbox) bool {
 		return st.OwnRuntime || strings.HasPrefix(sb.GetMetadata().GetNamespace(), prefix)
 	}
+}
+
+// removeRunDir removes a run directory, refusing while anything is mounted
+// under it (a kubelet's root dir, a pod volume): removing would follow the
+// mount into the host.
+func removeRunDir(dir string) error {
+	mounts, err := readMounts()
+	if err != nil {
+		return err
+	}
+	if m := MountsUnder(mounts, dir); len(m) > 0 {
+		return fmt.Errorf("mounts remain under %s (%s), e.g. of a kubelet still running: stop it and unmount them; not removing it", dir, strings.Join(m, ", "))
+	}
+	return os.RemoveAll(dir)
 }

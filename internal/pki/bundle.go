@@ -23,6 +23,8 @@ const (
 	etcdKeyFile             = "etcd.key"
 	kubeletCertFile         = "kubelet.crt"
 	kubeletKeyFile          = "kubelet.key"
+	nodeClientCertFile      = "node-client.crt"
+	nodeClientKeyFile       = "node-client.key"
 	saKeyFile               = "sa.key"
 	saPubFile               = "sa.pub"
 	tokenFile               = "tokens.csv"
@@ -61,6 +63,10 @@ type Bundle struct {
 	// KubeletCert and KubeletKey are the kubelet's serving pair
 	// (--tls-cert-file, --tls-private-key-file).
 	KubeletCert, KubeletKey string
+	// NodeClientCert and NodeClientKey are a client pair for the kubelet:
+	// NodeUser(NodeName) in NodeGroup, for a kubelet that authenticates
+	// with a certificate (standalone services mode) rather than NodeToken.
+	NodeClientCert, NodeClientKey string
 	// ServiceAccountKey is the service-account signing key
 	// (--service-account-signing-key-file); ServiceAccountPub is its
 	// public half (--service-account-key-file).
@@ -92,6 +98,8 @@ func newBundle(dir string) *Bundle {
 		EtcdKey:                    j(etcdKeyFile),
 		KubeletCert:                j(kubeletCertFile),
 		KubeletKey:                 j(kubeletKeyFile),
+		NodeClientCert:             j(nodeClientCertFile),
+		NodeClientKey:              j(nodeClientKeyFile),
 		ServiceAccountKey:          j(saKeyFile),
 		ServiceAccountPub:          j(saPubFile),
 		TokenFile:                  j(tokenFile),
@@ -107,6 +115,7 @@ func (b *Bundle) Files() []string {
 		b.APIServerEtcdClientCert, b.APIServerEtcdClientKey,
 		b.EtcdCert, b.EtcdKey,
 		b.KubeletCert, b.KubeletKey,
+		b.NodeClientCert, b.NodeClientKey,
 		b.ServiceAccountKey, b.ServiceAccountPub,
 		b.TokenFile,
 	}

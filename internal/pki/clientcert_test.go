@@ -6,17 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-func TestIssueNodeClientCert(t *testing.T) {
+func TestGenerateNodeClientCert(t *testing.T) {
 	b := mustGenerate(t, testConfig(t))
-	cert, key := filepath.Join(b.Dir, "node-client.crt"), filepath.Join(b.Dir, "node-client.key")
-	if err := IssueNodeClientCert(b, cert, key, time.Hour); err != nil {
-		t.Fatal(err)
-	}
+	cert, key := b.NodeClientCert, b.NodeClientKey
 	c := mustReadCert(t, cert)
 	if c.Subject.CommonName != "system:node:"+testNode {
 		t.Errorf("CN = %q, want system:node:%s", c.Subject.CommonName, testNode)
@@ -38,37 +34,9 @@ func TestIssueNodeClientCert(t *testing.T) {
 	}
 }
 
-func TestIssueNodeClientCertInvalid(t *testing.T) {
-	b := mustGenerate(t, testConfig(t))
-	cert, key := filepath.Join(b.Dir, "c.crt"), filepath.Join(b.Dir, "c.key")
-	noName := *b
-	noName.NodeName = ""
-	badKey := *b
-	badKey.CAKey = b.CACert
-	for name, tc := range map[string]struct {
-		b        *Bundle
-		validity time.Duration
-		want     string
-	}{
-		"no node name":  {&noName, time.Hour, "no node name"},
-		"zero validity": {b, 0, "not positive"},
-		"key not a key": {&badKey, time.Hour, "PRIVATE KEY"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			err := IssueNodeClientCert(tc.b, cert, key, tc.validity)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.want)
-			}
-		})
-	}
-}
-
 func TestClientCertKubeconfig(t *testing.T) {
 	b := mustGenerate(t, testConfig(t))
-	cert, key := filepath.Join(b.Dir, "n.crt"), filepath.Join(b.Dir, "n.key")
-	if err := IssueNodeClientCert(b, cert, key, time.Hour); err != nil {
-		t.Fatal(err)
-	}
+	cert, key := b.NodeClientCert, b.NodeClientKey
 	path := filepath.Join(t.TempDir(), "kubelet.kubeconfig")
 	if err := WriteClientCertKubeconfig(path, "https://127.0.0.1:6443", b.CACert, cert, key, "system:node:"+testNode); err != nil {
 		t.Fatal(err)

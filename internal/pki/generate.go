@@ -101,6 +101,9 @@ func generateFiles(cfg Config, b *Bundle) ([]fileData, error) {
 			commonName: cfg.NodeName, usages: serverAuth,
 			ips: kubeletIPs, dnsNames: kubeletNames,
 		}},
+		{b.NodeClientCert, b.NodeClientKey, leafSpec{
+			commonName: NodeUser(cfg.NodeName), orgs: []string{NodeGroup}, usages: clientAuth,
+		}},
 	}
 	caKey, err := keyPEM(ca.key)
 	if err != nil {

@@ -3,6 +3,8 @@ package report
 import (
 	"strconv"
 	"strings"
+
+	"github.com/node-e2e/harness/internal/shell"
 )
 
 // CommandSpec is what a run was asked to do, for the command line that
@@ -48,21 +50,11 @@ func Command(spec CommandSpec) string {
 	return strings.Join(words, " ")
 }
 
-// shellQuote quotes w for a POSIX shell when it holds anything but safe
-// characters; "--flag=value" keeps the flag outside the quotes.
+// shellQuote quotes w for a POSIX shell (shell.Quote); "--flag=value"
+// keeps the flag outside the quotes, as people write it.
 func shellQuote(w string) string {
-	safe := func(s string) bool {
-		return s != "" && strings.IndexFunc(s, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,+@%", r))
-		}) < 0
+	if name, val, ok := strings.Cut(w, "="); ok && strings.HasPrefix(name, "-") && shell.Quote(name) == name && shell.Quote(w) != w {
+		return name + "=" + shell.Quote(val)
 	}
-	if safe(w) {
-		return w
-	}
-	if name, val, ok := strings.Cut(w, "="); ok && strings.HasPrefix(name, "-") && safe(name) {
-		return name + "=" + quote(val)
-	}
-	return quote(w)
+	return shell.Quote(w)
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

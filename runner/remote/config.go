@@ -12,6 +12,7 @@ import (
 	"time"
 
 	runid "github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/internal/shell"
 	"github.com/node-e2e/harness/runner/remote/internal/archive"
 	"github.com/node-e2e/harness/runner/remote/internal/gce"
 	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
@@ -223,10 +224,10 @@ func (c config) validate(testArgs []string, getenv func(string) string) (plan, e
 	h.InstallDeps, h.Cleanup = c.InstallDeps, c.Cleanup
 	h.Timeouts = hostrun.Timeouts{Command: c.CommandTimeout, Copy: c.CopyTimeout, Install: c.InstallTimeout, Test: c.TestTimeout, Collect: c.CollectTimeout}
 	var err error
-	if h.GinkgoFlags, err = sshcmd.Split(c.GinkgoFlags); err != nil {
+	if h.GinkgoFlags, err = shell.Split(c.GinkgoFlags); err != nil {
 		bad("ginkgo-flags", "%v", err)
 	}
-	extra, err := sshcmd.Split(c.TestArgs)
+	extra, err := shell.Split(c.TestArgs)
 	if err != nil {
 		bad("test-args", "%v", err)
 	}
@@ -259,7 +260,7 @@ func (c config) validate(testArgs []string, getenv func(string) string) (plan, e
 		bad("test-timeout", "%s: want at least %s", c.TestTimeout, hostrun.MinTestTimeout)
 	}
 
-	opts, err := sshcmd.Split(c.SSHOptions)
+	opts, err := shell.Split(c.SSHOptions)
 	if err != nil {
 		bad("ssh-options", "%v", err)
 	}

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/node-e2e/harness/internal/shell"
 	"github.com/node-e2e/harness/runner/remote/internal/archive"
-	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
 )
 
 // The remote command lines. Each is a POSIX shell command line that sshd
 // hands to the login user's shell; every path and argument in it is
-// quoted with sshcmd.Quote.
+// quoted with shell.Quote.
 
 // workspacePrefix starts the name of every workspace the runner creates.
 const workspacePrefix = "node-e2e."
@@ -45,18 +45,18 @@ func parseWorkspace(out string) (ws string, root bool, err error) {
 // sudo -n fails at once instead of prompting for a password.
 func asRoot(root bool, args ...string) string {
 	if root {
-		return sshcmd.Join(args...)
+		return shell.Join(args...)
 	}
-	return "sudo -n " + sshcmd.Join(args...)
+	return "sudo -n " + shell.Join(args...)
 }
 
 func uploadCommand(ws string) string {
-	return "cat > " + sshcmd.Quote(path.Join(ws, archive.FileName))
+	return "cat > " + shell.Quote(path.Join(ws, archive.FileName))
 }
 
 func unpackCommand(ws string) string {
 	a := path.Join(ws, archive.FileName)
-	return sshcmd.Join("tar", "-xzf", a, "-C", ws) + " && " + sshcmd.Join("rm", "-f", a)
+	return shell.Join("tar", "-xzf", a, "-C", ws) + " && " + shell.Join("rm", "-f", a)
 }
 
 func installCommand(ws string, root bool) string {
@@ -137,7 +137,7 @@ func stopCommand(ws string, root bool, grace time.Duration) string {
 // collectCommand writes the report directory to stdout as a tar.gz.
 func collectCommand(ws string, root bool) string {
 	results := path.Join(ws, "results")
-	return "if [ -d " + sshcmd.Quote(results) + " ]; then " +
+	return "if [ -d " + shell.Quote(results) + " ]; then " +
 		asRoot(root, "tar", "-czf", "-", "-C", results, ".") +
 		"; else echo 'no results directory on the host' >&2; exit 3; fi"
 }

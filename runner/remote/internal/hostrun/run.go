@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/node-e2e/harness/internal/shell"
 	"github.com/node-e2e/harness/runner/remote/internal/junit"
 	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
 )
@@ -137,7 +138,7 @@ func (h *hostRun) ssh(ctx context.Context, step string, timeout time.Duration, c
 	bin := h.c.SSH.BinaryPath()
 	args := h.c.SSH.Args(h.t, command)
 	start := time.Now()
-	fmt.Fprintf(h.log, "%s %s: %s\n", start.Format(time.RFC3339), step, sshcmd.Join(append([]string{bin}, args...)...))
+	fmt.Fprintf(h.log, "%s %s: %s\n", start.Format(time.RFC3339), step, shell.Join(append([]string{bin}, args...)...))
 	err := sshcmd.Run(ctx, sshcmd.Step{Name: step, Path: bin, Args: args, Stdin: stdin, Stdout: stdout, Stderr: h.log, Timeout: timeout})
 	d := time.Since(start)
 	outcome := "ok"

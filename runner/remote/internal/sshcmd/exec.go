@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/node-e2e/harness/internal/shell"
 )
 
 // waitDelay bounds how long Run waits for a killed step's output pipes to
@@ -115,7 +117,7 @@ func Run(ctx context.Context, s Step) error {
 }
 
 func commandLine(s Step) string {
-	return Join(append([]string{s.Path}, s.Args...)...)
+	return shell.Join(append([]string{s.Path}, s.Args...)...)
 }
 
 // lastLines returns the last n non-empty lines of s, joined with " | ".

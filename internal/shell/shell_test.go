@@ -1,4 +1,4 @@
-package sshcmd
+package shell
 
 import (
 	"os/exec"
@@ -95,5 +95,22 @@ func TestSplitJoin(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, args) {
 		t.Errorf("Split(Join(%q)) = %q", args, got)
+	}
+}
+
+func TestJoinCommandLines(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"kubelet", "--v=2"}, "kubelet --v=2"},
+		{[]string{"a b", ""}, "'a b' ''"},
+		{[]string{"it's"}, `'it'\''s'`},
+		{[]string{"--x=unix:///a/b.sock"}, "--x=unix:///a/b.sock"},
+		{[]string{"$HOME"}, "'$HOME'"},
+	} {
+		if got := Join(tc.in...); got != tc.want {
+			t.Errorf("Join(%q) = %s, want %s", tc.in, got, tc.want)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package sshcmd
+package shell
 
 import "strings"
 
