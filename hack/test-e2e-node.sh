@@ -28,7 +28,7 @@ die() {
 
 # split_words NAME VALUE sets the array WORDS to VALUE split into words the
 # way a POSIX shell would, without expanding anything: the grammar of
-# runner/remote's --test-args (runner/remote/internal/sshcmd.Split).
+# runner/remote's --test-args (internal/shell.Split).
 # Unquoted blanks separate words; '...' keeps everything up to the next ';
 # "..." keeps everything up to the next unescaped ", where a backslash
 # escapes only $ ` " \ and a newline; elsewhere a backslash escapes the
