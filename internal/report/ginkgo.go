@@ -17,7 +17,7 @@ import (
 // spec records each namespace it creates.
 const NamespaceEntry = "namespace"
 
-// namespaceRE matches the suite's namespaces, "e2e-<base>-<5 characters of
+// namespaceRE matches the suite's namespaces, "e2e-<run id suffix>-<base>-<5
 // the API server's generateName alphabet>".
 var namespaceRE = regexp.MustCompile(`\be2e-[a-z0-9]+(?:-[a-z0-9]+)*-[bcdfghjklmnpqrstvwxz2456789]{5}\b`)
 
