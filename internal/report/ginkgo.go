@@ -17,8 +17,8 @@ import (
 // spec records each namespace it creates.
 const NamespaceEntry = "namespace"
 
-// namespaceRE matches the suite's namespaces, "e2e-<run id suffix>-<base>-<5
-// the API server's generateName alphabet>".
+// namespaceRE matches the suite's namespaces, "e2e-<run id suffix>-<base>-"
+// and 5 characters of the API server's generateName alphabet.
 var namespaceRE = regexp.MustCompile(`\be2e-[a-z0-9]+(?:-[a-z0-9]+)*-[bcdfghjklmnpqrstvwxz2456789]{5}\b`)
 
 // The fields of Ginkgo's JSON report (github.com/onsi/ginkgo/v2/types)
