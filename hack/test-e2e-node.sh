@@ -7,9 +7,9 @@
 # Every value is data: it reaches the runner as (part of) one argument and
 # is never evaluated, so quotes, $(...), backquotes and $VARS in FOCUS,
 # HOSTS, ARTIFACTS, ... run nothing. TEST_ARGS and GINKGO_FLAGS are lists of
-# flags: runner/remote splits them itself (shell-style quoting, no
-# expansion); for runner/local, TEST_ARGS is split here the same way
-# (split_words), and GINKGO_FLAGS is passed whole to --ginkgo-flags.
+# flags, passed whole to --test-args and --ginkgo-flags: both runners split
+# them (runner/internal/suite: shell-style quoting, nothing expanded) and
+# refuse bad quoting naming the flag.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,64 +24,6 @@ SYSTEMD=${SYSTEMD-} REMOTE=${REMOTE:-false}
 die() {
   echo "test-e2e-node.sh: $*" >&2
   exit 2
-}
-
-# split_words NAME VALUE sets the array WORDS to VALUE split into words the
-# way a POSIX shell would, without expanding anything: the grammar of
-# runner/remote's --test-args (internal/shell.Split).
-# Unquoted blanks separate words; '...' keeps everything up to the next ';
-# "..." keeps everything up to the next unescaped ", where a backslash
-# escapes only $ ` " \ and a newline; elsewhere a backslash escapes the
-# next character. An unterminated quote or a trailing backslash is an
-# error naming the variable NAME.
-split_words() {
-  local name=$1 s=$2 cur='' quote='' c next i n=${#2} in_word=0
-  WORDS=()
-  for ((i = 0; i < n; i++)); do
-    c=${s:i:1}
-    if [[ $quote == "'" ]]; then
-      if [[ $c == "'" ]]; then quote=''; else cur+=$c; fi
-      continue
-    fi
-    if [[ $quote == '"' ]]; then
-      next=${s:i+1:1}
-      if [[ $c == '"' ]]; then
-        quote=''
-      elif [[ $c == "\\" && $i -lt $((n - 1)) && ( $next == '$' || $next == '`' || $next == '"' || $next == "\\" || $next == $'\n' ) ]]; then
-        ((i += 1))
-        [[ $next == $'\n' ]] || cur+=$next
-      else
-        cur+=$c
-      fi
-      continue
-    fi
-    case $c in
-      ' ' | $'\t' | $'\n')
-        if ((in_word)); then
-          WORDS+=("$cur")
-          cur='' in_word=0
-        fi
-        ;;
-      "'" | '"')
-        quote=$c in_word=1
-        ;;
-      "\\")
-        ((i < n - 1)) || die "$name: trailing backslash in $(printf %q "$s"): remove it or quote it"
-        ((i += 1))
-        next=${s:i:1}
-        if [[ $next != $'\n' ]]; then
-          cur+=$next in_word=1
-        fi
-        ;;
-      *)
-        cur+=$c in_word=1
-        ;;
-    esac
-  done
-  [[ -z $quote ]] || die "$name: unterminated $quote quote in $(printf %q "$s"): close it"
-  if ((in_word)); then
-    WORDS+=("$cur")
-  fi
 }
 
 # check_own_dir NAME DIR refuses DIR (absolute), the report directory that
@@ -152,7 +94,7 @@ report_dir=$(realpath -m -s -- "$ARTIFACTS")
 args=(
   --build-dependencies=false
   --focus="$FOCUS" --skip="$SKIP" --label-filter="$LABEL_FILTER"
-  --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS"
+  --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS" --test-args="$TEST_ARGS"
   -- --report-dir="$report_dir"
 )
 if [[ -n $KUBELET_CONFIG_FILE ]]; then
@@ -161,8 +103,6 @@ fi
 if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
   args+=(--container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
 fi
-split_words TEST_ARGS "$TEST_ARGS"
-args+=("${WORDS[@]}")
 
 case $SYSTEMD in
   '')

@@ -8,9 +8,10 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
+
+	"github.com/node-e2e/harness/internal/shell"
+	"github.com/node-e2e/harness/runner/internal/suite"
 )
 
 // config is the runner's flags.
@@ -19,48 +20,18 @@ type config struct {
 	BuildDependencies bool
 	// OutDir holds kubelet, ginkgo, pause, testimage and e2e_node.test. Default _output/bin.
 	OutDir string
-	// Focus, Skip and LabelFilter select specs (ginkgo --focus, --skip,
-	// --label-filter).
-	Focus, Skip, LabelFilter string
-	// Parallelism is ginkgo's --procs; 1 runs serially.
-	Parallelism int
-	// GinkgoFlags are extra ginkgo flags, space separated.
-	GinkgoFlags string
-	// TestArgs are e2e_node.test flags, space separated (appended after the
-	// ones given after "--").
-	TestArgs string
+	// Suite selects the specs (see runner/internal/suite).
+	Suite suite.Config
+}
+
+func newConfig() config {
+	return config{BuildDependencies: true, OutDir: "_output/bin", Suite: suite.NewConfig()}
 }
 
 func (c *config) addFlags(fs *flag.FlagSet) {
-	fs.BoolVar(&c.BuildDependencies, "build-dependencies", true, "build kubelet, ginkgo, pause, testimage and e2e_node.test first (hack/build.sh)")
-	fs.StringVar(&c.OutDir, "out-dir", "_output/bin", "directory of the built binaries")
-	fs.StringVar(&c.Focus, "focus", "", "run only specs matching this regular expression")
-	fs.StringVar(&c.Skip, "skip", "", "skip specs matching this regular expression")
-	fs.StringVar(&c.LabelFilter, "label-filter", "", "ginkgo label filter, e.g. 'NodeConformance && !Slow'")
-	fs.IntVar(&c.Parallelism, "parallelism", 1, "number of parallel ginkgo processes")
-	fs.StringVar(&c.GinkgoFlags, "ginkgo-flags", "", "extra ginkgo flags, space separated")
-	fs.StringVar(&c.TestArgs, "test-args", "", "extra e2e_node.test flags, space separated")
-}
-
-// ginkgoArgs returns ginkgo's command line (without the ginkgo binary).
-func (c config) ginkgoArgs(testArgs []string) []string {
-	args := []string{"--no-color", "-v"}
-	if c.Parallelism > 1 {
-		args = append(args, "--procs="+strconv.Itoa(c.Parallelism))
-	}
-	if c.Focus != "" {
-		args = append(args, "--focus="+c.Focus)
-	}
-	if c.Skip != "" {
-		args = append(args, "--skip="+c.Skip)
-	}
-	if c.LabelFilter != "" {
-		args = append(args, "--label-filter="+c.LabelFilter)
-	}
-	args = append(args, strings.Fields(c.GinkgoFlags)...)
-	args = append(args, filepath.Join(c.OutDir, "e2e_node.test"), "--")
-	args = append(args, testArgs...)
-	return append(args, strings.Fields(c.TestArgs)...)
+	fs.BoolVar(&c.BuildDependencies, "build-dependencies", c.BuildDependencies, "build kubelet, ginkgo, pause, testimage and e2e_node.test first (hack/build.sh)")
+	fs.StringVar(&c.OutDir, "out-dir", c.OutDir, "directory of the built binaries")
+	c.Suite.AddFlags(fs)
 }
 
 func main() {
@@ -68,16 +39,10 @@ func main() {
 }
 
 func run(argv []string) int {
-	var c config
+	c := newConfig()
 	fs := flag.NewFlagSet("runner/local", flag.ContinueOnError)
 	c.addFlags(fs)
-	var testArgs []string
-	for i, a := range argv {
-		if a == "--" {
-			argv, testArgs = argv[:i], argv[i+1:]
-			break
-		}
-	}
+	argv, testArgs := suite.SplitArgs(argv)
 	if err := fs.Parse(argv); err != nil {
 		return 2
 	}
@@ -85,8 +50,9 @@ func run(argv []string) int {
 		fmt.Fprintf(os.Stderr, "runner/local: unexpected argument %q (e2e_node.test flags go after --)\n", fs.Arg(0))
 		return 2
 	}
-	if c.Parallelism < 1 {
-		fmt.Fprintf(os.Stderr, "runner/local: --parallelism=%d: want 1 or more\n", c.Parallelism)
+	sel, err := c.Suite.Selection(testArgs)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner/local: %v\n", err)
 		return 2
 	}
 	if c.BuildDependencies {
@@ -100,8 +66,8 @@ func run(argv []string) int {
 		fmt.Fprintf(os.Stderr, "runner/local: %v (build it with hack/build.sh or drop --build-dependencies=false)\n", err)
 		return 2
 	}
-	cmd := exec.Command(ginkgo, c.ginkgoArgs(testArgs)...)
-	fmt.Fprintf(os.Stderr, "runner/local: %s\n", strings.Join(cmd.Args, " "))
+	cmd := exec.Command(ginkgo, sel.GinkgoArgs(filepath.Join(c.OutDir, "e2e_node.test"))...)
+	fmt.Fprintf(os.Stderr, "runner/local: %s\n", shell.Join(cmd.Args...))
 	if err := execute(cmd, c.OutDir); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ee.ExitCode() > 0 {

@@ -1,43 +1,19 @@
 package main
 
-import (
-	"reflect"
-	"testing"
-)
+import "testing"
 
-func TestGinkgoArgs(t *testing.T) {
-	cases := []struct {
-		name string
-		cfg  config
-		test []string
-		want []string
-	}{
-		{
-			name: "defaults",
-			cfg:  config{OutDir: "out", Parallelism: 1},
-			want: []string{"--no-color", "-v", "out/e2e_node.test", "--"},
-		},
-		{
-			name: "selection, parallelism and pass-through keep their quoting",
-			cfg:  config{OutDir: "out", Parallelism: 2, Focus: "Pods runs", Skip: "Slow", LabelFilter: "NodeConformance && !Serial", GinkgoFlags: "--flake-attempts=2", TestArgs: "--node-name=n1"},
-			test: []string{"--kubelet-flags=--v=4 --max-pods=20"},
-			want: []string{"--no-color", "-v", "--procs=2", "--focus=Pods runs", "--skip=Slow", "--label-filter=NodeConformance && !Serial", "--flake-attempts=2", "out/e2e_node.test", "--", "--kubelet-flags=--v=4 --max-pods=20", "--node-name=n1"},
-		},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := c.cfg.ginkgoArgs(c.test); !reflect.DeepEqual(got, c.want) {
-				t.Errorf("ginkgoArgs() =\n  %q\nwant\n  %q", got, c.want)
-			}
-		})
-	}
-}
-
+// The ginkgo command line is runner/internal/suite's (TestSuite); this
+// checks that runner/local refuses bad input with exit status 2 before
+// building or running anything.
 func TestRunRejectsBadInput(t *testing.T) {
 	cases := [][]string{
 		{"--parallelism=0", "--build-dependencies=false"},
 		{"--no-such-flag"},
 		{"--build-dependencies=false", "stray"},
+		{"--build-dependencies=false", "--ginkgo-flags=--focus='x"},
+		{"--build-dependencies=false", `--test-args=--a="x`},
+		{"--build-dependencies=false", "--timeout=-1s"},
+		{"--build-dependencies=false", "--timeout=1h", "--ginkgo-flags=--timeout=2h"},
 	}
 	for _, argv := range cases {
 		if code := run(argv); code != 2 {

@@ -13,6 +13,7 @@ import (
 
 	runid "github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/internal/shell"
+	"github.com/node-e2e/harness/runner/internal/suite"
 	"github.com/node-e2e/harness/runner/remote/internal/archive"
 	"github.com/node-e2e/harness/runner/remote/internal/gce"
 	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
@@ -54,11 +55,8 @@ type config struct {
 	Archive string
 	// BuildOnly writes the archive and stops.
 	BuildOnly bool
-	// Focus, Skip, LabelFilter, Parallelism, GinkgoFlags, TestArgs: the
-	// suite, as for runner/local.
-	Focus, Skip, LabelFilter string
-	Parallelism              int
-	GinkgoFlags, TestArgs    string
+	// Suite selects the specs, as for runner/local (runner/internal/suite).
+	Suite suite.Config
 	// InstallDeps runs install-deps.sh on each host. Default false.
 	InstallDeps bool
 	// Cleanup removes each host's workspace. Default true.
@@ -84,7 +82,7 @@ func newConfig() config {
 		DeleteInstances:   true,
 		BinDir:            a.BinDir,
 		InstallDepsScript: a.InstallDepsScript,
-		Parallelism:       h.Parallelism,
+		Suite:             suite.NewConfig(),
 		Cleanup:           h.Cleanup,
 		MaxResultsMB:      h.Limits.Bytes >> 20,
 		MaxResultFileMB:   h.Limits.FileBytes >> 20,
@@ -123,12 +121,7 @@ func (c *config) addFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.KubeletConfigFile, "kubelet-config-file", c.KubeletConfigFile, "KubeletConfiguration to ship and pass to e2e_node.test")
 	fs.StringVar(&c.Archive, "archive", c.Archive, "where to write the archive (default a temporary file, removed at the end; with --build-only _output/node-e2e.tar.gz)")
 	fs.BoolVar(&c.BuildOnly, "build-only", c.BuildOnly, "write the archive, print its path and size, and stop")
-	fs.StringVar(&c.Focus, "focus", c.Focus, "run only specs matching this regular expression")
-	fs.StringVar(&c.Skip, "skip", c.Skip, "skip specs matching this regular expression")
-	fs.StringVar(&c.LabelFilter, "label-filter", c.LabelFilter, "ginkgo label filter, e.g. 'NodeConformance && !Slow'")
-	fs.IntVar(&c.Parallelism, "parallelism", c.Parallelism, "ginkgo processes per host")
-	fs.StringVar(&c.GinkgoFlags, "ginkgo-flags", c.GinkgoFlags, "extra ginkgo flags (shell-style quoting)")
-	fs.StringVar(&c.TestArgs, "test-args", c.TestArgs, "extra e2e_node.test flags (shell-style quoting), after those given after --")
+	c.Suite.AddFlags(fs)
 	fs.BoolVar(&c.InstallDeps, "install-deps", c.InstallDeps, "run install-deps.sh on each host first (apt-get; needs root or passwordless sudo)")
 	fs.BoolVar(&c.Cleanup, "cleanup", c.Cleanup, "remove each host's workspace at the end")
 	fs.StringVar(&c.SSHUser, "ssh-user", c.SSHUser, "SSH user (default: ssh's choice: ~/.ssh/config, then your user name)")
@@ -219,21 +212,15 @@ func (c config) validate(testArgs []string, getenv func(string) string) (plan, e
 
 	h := hostrun.NewConfig()
 	h.ResultsDir = p.resultsDir
-	h.Focus, h.Skip, h.LabelFilter, h.Parallelism = c.Focus, c.Skip, c.LabelFilter, c.Parallelism
 	h.KubeletConfig = c.KubeletConfigFile != ""
 	h.InstallDeps, h.Cleanup = c.InstallDeps, c.Cleanup
 	h.Timeouts = hostrun.Timeouts{Command: c.CommandTimeout, Copy: c.CopyTimeout, Install: c.InstallTimeout, Test: c.TestTimeout, Collect: c.CollectTimeout}
 	var err error
-	if h.GinkgoFlags, err = shell.Split(c.GinkgoFlags); err != nil {
-		bad("ginkgo-flags", "%v", err)
+	if h.Suite, err = c.Suite.Selection(testArgs); err != nil {
+		errs = append(errs, err)
 	}
-	extra, err := shell.Split(c.TestArgs)
-	if err != nil {
-		bad("test-args", "%v", err)
-	}
-	h.TestArgs = append(append([]string(nil), testArgs...), extra...)
-	if c.Parallelism < 1 {
-		bad("parallelism", "%d: want 1 or more", c.Parallelism)
+	if g, _, _ := hostrun.SuiteDeadlines(c.TestTimeout); c.Suite.Timeout > g && c.TestTimeout >= hostrun.MinTestTimeout {
+		bad("timeout", "%s: want at most %s, what --test-timeout=%s leaves the specs (raise --test-timeout)", c.Suite.Timeout, g, c.TestTimeout)
 	}
 	h.Limits = hostrun.Limits{Bytes: c.MaxResultsMB << 20, FileBytes: c.MaxResultFileMB << 20, Entries: c.MaxResultsFiles}
 	for _, l := range []struct {
@@ -361,15 +348,4 @@ func (c config) gcePlan(runID string, bad func(string, string, ...any)) ([]gce.S
 		bad("zone", "required to create VMs (--images, --image-config-file)")
 	}
 	return specs, g, prefix
-}
-
-// splitArgs separates the runner's flags from the e2e_node.test flags
-// after "--".
-func splitArgs(argv []string) (flags, testArgs []string) {
-	for i, a := range argv {
-		if a == "--" {
-			return argv[:i], argv[i+1:]
-		}
-	}
-	return argv, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/node-e2e/harness/runner/internal/suite"
 	"github.com/node-e2e/harness/runner/remote/internal/fakesuite"
 	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
 	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
@@ -42,7 +43,7 @@ func parse(t *testing.T, argv []string, env map[string]string) (plan, error) {
 	t.Helper()
 	c := newConfig()
 	fs := flagSet(&c)
-	flags, testArgs := splitArgs(argv)
+	flags, testArgs := suite.SplitArgs(argv)
 	if err := fs.Parse(flags); err != nil {
 		return plan{}, err
 	}
@@ -66,8 +67,12 @@ func TestValidateErrors(t *testing.T) {
 		{"quotes", []string{"--hosts", "a", "--ginkgo-flags", "'x", "--test-args", `"y`, "--ssh-options", `-o "z`},
 			[]string{"--ginkgo-flags: unterminated ' quote", "--test-args: unterminated \" quote", "--ssh-options: unterminated \" quote"}},
 		{"numbers", []string{"--hosts", "a", "--parallelism", "0", "--test-timeout", "5s", "--copy-timeout", "0", "--max-results-mb", "0", "--max-results-files", "-1"},
-			[]string{"--parallelism: 0: want 1 or more", "--test-timeout: 5s: want at least 20s", "--copy-timeout: 0s: want more than 0",
+			[]string{"--parallelism=0: want 1 or more", "--test-timeout: 5s: want at least 20s", "--copy-timeout: 0s: want more than 0",
 				"--max-results-mb: 0: want 1 to 1099511627776", "--max-results-files: -1: want 1 to"}},
+		{"timeout beyond the suite step", []string{"--hosts", "a", "--timeout", "45m", "--test-timeout", "45m"},
+			[]string{"--timeout: 45m0s: want at most 39m0s, what --test-timeout=45m0s leaves the specs (raise --test-timeout)"}},
+		{"two timeouts", []string{"--hosts", "a", "--timeout", "5m", "--ginkgo-flags", "--timeout=6m"},
+			[]string{"--timeout=5m0s and a --timeout in --ginkgo-flags: give one"}},
 		{"run id", []string{"--hosts", "a", "--run-id", "Bad ID"}, []string{`--run-id: "Bad ID": want 1 to 63 lowercase letters`}},
 		{"images without project, zone, image project", []string{"--images", "debian-12"},
 			[]string{"--image-project: required with --images", "--project: required to create VMs", "--zone: required to create VMs"}},
@@ -125,15 +130,15 @@ func TestValidatePlan(t *testing.T) {
 		t.Errorf("images %q", names)
 	}
 	h := p.host
-	if h.Focus != "is Ready and reports" || h.LabelFilter != "NodeConformance && !Slow" || h.Parallelism != 2 || !h.InstallDeps || !h.Cleanup ||
+	if h.Suite.Focus != "is Ready and reports" || h.Suite.LabelFilter != "NodeConformance && !Slow" || h.Suite.Parallelism != 2 || !h.InstallDeps || !h.Cleanup ||
 		h.Timeouts.Test != 20*time.Minute || h.Timeouts.Command != 5*time.Minute {
 		t.Errorf("host config %+v", h)
 	}
-	if !reflect.DeepEqual(h.GinkgoFlags, []string{"--flake-attempts=2", "--poll-progress-after=1m"}) {
-		t.Errorf("ginkgo flags %q", h.GinkgoFlags)
+	if !reflect.DeepEqual(h.Suite.GinkgoFlags, []string{"--flake-attempts=2", "--poll-progress-after=1m"}) {
+		t.Errorf("ginkgo flags %q", h.Suite.GinkgoFlags)
 	}
-	if !reflect.DeepEqual(h.TestArgs, []string{"--restart-kubelet", "--kubelet-flags=--v=4 --max-pods=20"}) {
-		t.Errorf("test args %q", h.TestArgs)
+	if !reflect.DeepEqual(h.Suite.TestArgs, []string{"--restart-kubelet", "--kubelet-flags=--v=4 --max-pods=20"}) {
+		t.Errorf("test args %q", h.Suite.TestArgs)
 	}
 	if h.SSH.User != "prow" || h.SSH.Key != key || !reflect.DeepEqual(h.SSH.Options, []string{"-o", "StrictHostKeyChecking=no", "-p", "2222"}) || h.SSH.ConnectTimeout != 30*time.Second {
 		t.Errorf("ssh %+v", h.SSH)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/node-e2e/harness/runner/internal/suite"
 	"github.com/node-e2e/harness/runner/remote/internal/archive"
 	"github.com/node-e2e/harness/runner/remote/internal/gce"
 	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
@@ -25,7 +26,7 @@ func runMain(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usageHeader)
 		fs.PrintDefaults()
 	}
-	flags, testArgs := splitArgs(argv)
+	flags, testArgs := suite.SplitArgs(argv)
 	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK

@@ -85,41 +85,15 @@ func seconds(d time.Duration) string {
 
 // GinkgoArgs returns ginkgo's arguments for a suite in workspace ws.
 func (c Config) GinkgoArgs(ws string) []string {
-	args := []string{"--no-color", "-v"}
-	if c.Parallelism > 1 {
-		args = append(args, "--procs="+strconv.Itoa(c.Parallelism))
+	s := c.Suite
+	if !s.SetsTimeout() {
+		s.Timeout, _, _ = SuiteDeadlines(c.Timeouts.Test)
 	}
-	if c.Focus != "" {
-		args = append(args, "--focus="+c.Focus)
-	}
-	if c.Skip != "" {
-		args = append(args, "--skip="+c.Skip)
-	}
-	if c.LabelFilter != "" {
-		args = append(args, "--label-filter="+c.LabelFilter)
-	}
-	if !hasFlag(c.GinkgoFlags, "timeout") {
-		g, _, _ := SuiteDeadlines(c.Timeouts.Test)
-		args = append(args, "--timeout="+g.String())
-	}
-	args = append(args, c.GinkgoFlags...)
-	args = append(args, path.Join(ws, "e2e_node.test"), "--", "--report-dir="+path.Join(ws, "results"))
+	runner := []string{"--report-dir=" + path.Join(ws, "results")}
 	if c.KubeletConfig {
-		args = append(args, "--kubelet-config-file="+path.Join(ws, archive.KubeletConfig))
+		runner = append(runner, "--kubelet-config-file="+path.Join(ws, archive.KubeletConfig))
 	}
-	return append(args, c.TestArgs...)
-}
-
-// hasFlag reports whether args set the flag name (-name or --name, with or
-// without =value).
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		a = strings.TrimLeft(a, "-")
-		if a == name || strings.HasPrefix(a, name+"=") {
-			return true
-		}
-	}
-	return false
+	return s.GinkgoArgs(path.Join(ws, "e2e_node.test"), runner...)
 }
 
 // suiteCommand runs the suite through the archive's run-suite.sh.

@@ -28,6 +28,8 @@ func TestSuiteDeadlines(t *testing.T) {
 	}
 }
 
+// TestGinkgoArgs checks what runner/remote adds to the selection's command
+// line (runner/internal/suite's TestSuite covers the rest).
 func TestGinkgoArgs(t *testing.T) {
 	base := NewConfig()
 	base.Timeouts.Test = 10 * time.Minute
@@ -40,19 +42,20 @@ func TestGinkgoArgs(t *testing.T) {
 		mod:  func(*Config) {},
 		want: []string{"--no-color", "-v", "--timeout=7m0s", "/tmp/node-e2e.X/e2e_node.test", "--", "--report-dir=/tmp/node-e2e.X/results"},
 	}, {
-		name: "everything",
+		name: "kubelet config before the user's test flags",
 		mod: func(c *Config) {
-			c.Parallelism, c.Focus, c.Skip, c.LabelFilter = 2, "is Ready and reports", `\[Slow\]`, "NodeConformance && !Slow"
-			c.GinkgoFlags = []string{"--flake-attempts=2"}
-			c.TestArgs = []string{"--kubelet-flags=--v=4 --max-pods=20"}
+			c.Suite.TestArgs = []string{"--kubelet-flags=--v=4 --max-pods=20"}
 			c.KubeletConfig = true
 		},
-		want: []string{"--no-color", "-v", "--procs=2", "--focus=is Ready and reports", `--skip=\[Slow\]`, "--label-filter=NodeConformance && !Slow",
-			"--timeout=7m0s", "--flake-attempts=2", "/tmp/node-e2e.X/e2e_node.test", "--", "--report-dir=/tmp/node-e2e.X/results",
+		want: []string{"--no-color", "-v", "--timeout=7m0s", "/tmp/node-e2e.X/e2e_node.test", "--", "--report-dir=/tmp/node-e2e.X/results",
 			"--kubelet-config-file=/tmp/node-e2e.X/kubelet-config.yaml", "--kubelet-flags=--v=4 --max-pods=20"},
 	}, {
+		name: "user's --timeout",
+		mod:  func(c *Config) { c.Suite.Timeout = 5 * time.Minute },
+		want: []string{"--no-color", "-v", "--timeout=5m0s", "/tmp/node-e2e.X/e2e_node.test", "--", "--report-dir=/tmp/node-e2e.X/results"},
+	}, {
 		name: "user's own ginkgo timeout",
-		mod:  func(c *Config) { c.GinkgoFlags = []string{"--timeout", "5m"} },
+		mod:  func(c *Config) { c.Suite.GinkgoFlags = []string{"--timeout", "5m"} },
 		want: []string{"--no-color", "-v", "--timeout", "5m", "/tmp/node-e2e.X/e2e_node.test", "--", "--report-dir=/tmp/node-e2e.X/results"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,10 +82,10 @@ func shellWords(t *testing.T, line string) []string {
 func TestSuiteCommandQuoting(t *testing.T) {
 	c := NewConfig()
 	c.Timeouts.Test = 20 * time.Second
-	c.Focus = `it's "quoted" $(touch /tmp/pwned) and ;|&`
-	c.Skip = `\[Serial\]|Disruptive`
-	c.LabelFilter = "NodeConformance && !(Slow || Flaky)"
-	c.TestArgs = []string{"--kubelet-flags=--v=4 --node-labels=a=b"}
+	c.Suite.Focus = `it's "quoted" $(touch /tmp/pwned) and ;|&`
+	c.Suite.Skip = `\[Serial\]|Disruptive`
+	c.Suite.LabelFilter = "NodeConformance && !(Slow || Flaky)"
+	c.Suite.TestArgs = []string{"--kubelet-flags=--v=4 --node-labels=a=b"}
 	ws := "/tmp/node-e2e.AbC123"
 	for _, root := range []bool{true, false} {
 		got := shellWords(t, c.suiteCommand(ws, root))
@@ -153,7 +156,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"no archive", func(c *Config) { c.Archive = "" }, "no archive"},
 		{"no results dir", func(c *Config) { c.ResultsDir = "" }, "no results directory"},
-		{"parallelism", func(c *Config) { c.Parallelism = 0 }, "parallelism 0"},
+		{"parallelism", func(c *Config) { c.Suite.Parallelism = 0 }, "parallelism 0"},
 		{"copy timeout", func(c *Config) { c.Timeouts.Copy = 0 }, "copy timeout 0s"},
 		{"short test timeout", func(c *Config) { c.Timeouts.Test = 15 * time.Second }, "test timeout 15s: want at least 20s"},
 	} {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/node-e2e/harness/runner/internal/suite"
 	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
 )
 
@@ -33,17 +34,11 @@ type Config struct {
 	// ResultsDir receives each host's artifacts in <ResultsDir>/<host>.
 	// Required.
 	ResultsDir string
-	// Focus, Skip and LabelFilter select specs (ginkgo --focus, --skip,
-	// --label-filter), passed through unchanged. Default none.
-	Focus, Skip, LabelFilter string
-	// Parallelism is ginkgo's --procs. Default 1.
-	Parallelism int
-	// GinkgoFlags are extra ginkgo flags, one per element. Default none.
-	GinkgoFlags []string
-	// TestArgs are extra e2e_node.test flags, one per element, after the
-	// ones the runner sets (--report-dir, --kubelet-config-file). Default
-	// none.
-	TestArgs []string
+	// Suite selects the specs; its TestArgs go after the flags the runner
+	// sets (--report-dir, --kubelet-config-file), and without a timeout of
+	// the user's, ginkgo's --timeout is carved out of Timeouts.Test (see
+	// SuiteDeadlines). Default: parallelism 1, nothing else.
+	Suite suite.Selection
 	// KubeletConfig says the archive holds a kubelet configuration file,
 	// to pass as --kubelet-config-file. Default false.
 	KubeletConfig bool
@@ -62,8 +57,8 @@ type Config struct {
 // NewConfig returns a Config with the defaults filled in.
 func NewConfig() Config {
 	return Config{
-		Parallelism: 1,
-		Cleanup:     true,
+		Suite:   suite.Selection{Parallelism: 1},
+		Cleanup: true,
 		Timeouts: Timeouts{
 			Command: 5 * time.Minute,
 			Copy:    15 * time.Minute,
@@ -88,8 +83,8 @@ func (c Config) Validate() error {
 	if c.ResultsDir == "" {
 		errs = append(errs, errors.New("no results directory"))
 	}
-	if c.Parallelism < 1 {
-		errs = append(errs, fmt.Errorf("parallelism %d: want 1 or more", c.Parallelism))
+	if c.Suite.Parallelism < 1 {
+		errs = append(errs, fmt.Errorf("parallelism %d: want 1 or more", c.Suite.Parallelism))
 	}
 	for _, d := range []struct {
 		name string

@@ -88,9 +88,9 @@ func readArgs(t *testing.T, dir string) []string {
 
 func TestRunPasses(t *testing.T) {
 	c := fakeRun(t)
-	c.Focus = `it's "a" $(test) | Ready`
-	c.LabelFilter = "NodeConformance && !Slow"
-	c.TestArgs = []string{"--kubelet-flags=--v=4 --max-pods=20"}
+	c.Suite.Focus = `it's "a" $(test) | Ready`
+	c.Suite.LabelFilter = "NodeConformance && !Slow"
+	c.Suite.TestArgs = []string{"--kubelet-flags=--v=4 --max-pods=20"}
 	var out syncBuffer
 	r := Run(context.Background(), context.Background(), c, sshcmd.Target{Name: "h1", Address: "local"}, NewProgress(&out, "h1"))
 	if !r.Passed || r.Reason != "" || r.Counts == nil || r.Counts.Passed != 1 {
@@ -105,7 +105,7 @@ func TestRunPasses(t *testing.T) {
 		}
 	}
 	args := readArgs(t, r.ArtifactsDir)
-	for _, want := range []string{"--focus=" + c.Focus, "--label-filter=" + c.LabelFilter, "--kubelet-flags=--v=4 --max-pods=20", "--report-dir=" + r.Workspace + "/results"} {
+	for _, want := range []string{"--focus=" + c.Suite.Focus, "--label-filter=" + c.Suite.LabelFilter, "--kubelet-flags=--v=4 --max-pods=20", "--report-dir=" + r.Workspace + "/results"} {
 		if !contains(args, want) {
 			t.Errorf("the suite did not get %q intact; got %q", want, args)
 		}
@@ -139,7 +139,7 @@ func TestRunFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := fakeRun(t)
-			c.TestArgs = tc.testArgs
+			c.Suite.TestArgs = tc.testArgs
 			if tc.staleReport {
 				os.MkdirAll(filepath.Join(c.ResultsDir, "h"), 0o755)
 				os.WriteFile(filepath.Join(c.ResultsDir, "h", "junit_01.xml"), []byte(`<testsuites><testsuite><testcase name="[It] x" status="passed"></testcase></testsuite></testsuites>`), 0o644)
@@ -157,7 +157,7 @@ func TestRunFailures(t *testing.T) {
 func TestRunSuiteDeadline(t *testing.T) {
 	c := fakeRun(t)
 	c.Timeouts.Test = 10 * time.Second
-	c.TestArgs = []string{"--fake-sleep=600"}
+	c.Suite.TestArgs = []string{"--fake-sleep=600"}
 	start := time.Now()
 	r := Run(context.Background(), context.Background(), c, sshcmd.Target{Name: "h", Address: "local"}, nil)
 	if d := time.Since(start); d > 20*time.Second {
@@ -175,7 +175,7 @@ func TestRunSuiteDeadline(t *testing.T) {
 // the host (one SIGINT), then still collects and cleans up.
 func TestRunInterrupted(t *testing.T) {
 	c := fakeRun(t)
-	c.TestArgs = []string{"--fake-sleep=600"}
+	c.Suite.TestArgs = []string{"--fake-sleep=600"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out syncBuffer
