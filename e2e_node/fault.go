@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
@@ -57,20 +60,32 @@ func reportFault(l run.Layout, err error) {
 	}
 }
 
-// watchFaultFile interrupts this process once path appears.
+// watchFaultFile interrupts this process once path appears. Called from
+// the suite's setup (SynchronizedBeforeSuite), it registers the watch's
+// stop as a cleanup that Ginkgo runs at the end of the suite, after the
+// after-suite nodes, and that returns once the watch has ended.
 func watchFaultFile(path string) {
+	ginkgo.DeferCleanup(pollFaultFile(path))
+}
+
+// pollFaultFile looks for path every faultPoll and announces its text as
+// the fault once it appears, until the returned stop is called.
+func pollFaultFile(path string) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(faultPoll)
-		defer t.Stop()
-		for range t.C {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				continue
-			}
-			announceFault(string(b))
-			return
+		defer close(done)
+		var msg []byte
+		err := proc.Await(ctx, faultPoll, func() (bool, error) {
+			var err error
+			msg, err = os.ReadFile(path)
+			return err == nil, nil
+		})
+		if err == nil {
+			announceFault(string(msg))
 		}
 	}()
+	return func() { cancel(); <-done }
 }
 
 // announceFault prints the fault and interrupts the specs of this process

@@ -148,3 +148,53 @@ func TestWithLogTail(t *testing.T) {
 		t.Error("WithLogTail did not add another log's tail")
 	}
 }
+
+func TestAwait(t *testing.T) {
+	fatal := errors.New("fatal")
+	transient := errors.New("connection refused")
+	cause := errors.New("not ready after 50ms")
+	for _, tc := range []struct {
+		name    string
+		cond    func(n int) (bool, error) // n counts calls from 1
+		wantErr []error                   // each must be found with errors.Is
+		wantMsg string
+	}{
+		{"met at the third call", func(n int) (bool, error) { return n == 3, nil }, nil, ""},
+		{"met after transient errors", func(n int) (bool, error) {
+			if n < 3 {
+				return false, NotYet(transient)
+			}
+			return true, nil
+		}, nil, ""},
+		{"a plain error stops at once", func(n int) (bool, error) { return false, fatal }, []error{fatal}, "fatal"},
+		{"never met: ctx's cause", func(n int) (bool, error) { return false, nil }, []error{cause}, "not ready after 50ms"},
+		{"never met: the cause wraps the last transient error", func(n int) (bool, error) {
+			if n == 1 {
+				return false, NotYet(errors.New("first"))
+			}
+			return false, NotYet(transient)
+		}, []error{cause, transient}, "not ready after 50ms (last: connection refused)"},
+		{"NotYet(nil) is polling again", func(n int) (bool, error) { return n == 2, NotYet(nil) }, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeoutCause(context.Background(), 50*time.Millisecond, cause)
+			defer cancel()
+			n := 0
+			err := Await(ctx, time.Millisecond, func() (bool, error) { n++; return tc.cond(n) })
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Await = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tc.wantMsg {
+				t.Fatalf("Await = %v, want %q", err, tc.wantMsg)
+			}
+			for _, w := range tc.wantErr {
+				if !errors.Is(err, w) {
+					t.Errorf("Await = %v: errors.Is(%v) is false", err, w)
+				}
+			}
+		})
+	}
+}

@@ -7,9 +7,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/runner/remote/internal/gce"
 	"github.com/node-e2e/harness/runner/remote/internal/hostrun"
 	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
@@ -146,15 +146,12 @@ func awaitSSH(ctx context.Context, c sshcmd.Client, t sshcmd.Target) error {
 	if timeout <= 0 {
 		timeout = sshcmd.DefaultConnectTimeout
 	}
-	for {
+	err := proc.Await(ctx, sshRetryInterval, func() (bool, error) {
 		err := sshcmd.Run(ctx, sshcmd.Step{Name: "ssh", Path: c.BinaryPath(), Args: c.Args(t, "true"), Timeout: timeout + 10*time.Second})
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("ssh to %s did not answer: %s", t, strings.TrimPrefix(err.Error(), "ssh: "))
-		case <-time.After(sshRetryInterval):
-		}
+		return err == nil, proc.NotYet(err)
+	})
+	if err != nil {
+		return fmt.Errorf("ssh to %s did not answer: %w", t, err)
 	}
+	return nil
 }

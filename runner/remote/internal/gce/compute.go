@@ -12,6 +12,8 @@ import (
 	compute "google.golang.org/api/compute/v1"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
+
+	"github.com/node-e2e/harness/internal/proc"
 )
 
 // Config says where and how to create instances.
@@ -233,23 +235,27 @@ func (g *Compute) AwaitRunning(ctx context.Context, name string) (string, error)
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
-	for {
-		status, ip, err := g.status(ctx, name)
-		if err == nil && status == "RUNNING" && ip != "" {
-			return ip, nil
+	var ip string
+	err := proc.Await(ctx, interval, func() (bool, error) {
+		status, addr, err := g.status(ctx, name)
+		switch {
+		case IsNotFound(err):
+			return false, err
+		case err != nil:
+			return false, proc.NotYet(err)
+		case status != "RUNNING" || addr == "":
+			return false, proc.NotYet(fmt.Errorf("status %s, external IP %q", status, addr))
 		}
-		if IsNotFound(err) {
-			return "", fmt.Errorf("gce: instance %s: %w", name, err)
-		}
-		if err == nil {
-			err = fmt.Errorf("status %s, external IP %q", status, ip)
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("gce: instance %s not running with an external IP: %w (%v)", name, err, ctx.Err())
-		case <-time.After(interval):
-		}
+		ip = addr
+		return true, nil
+	})
+	switch {
+	case IsNotFound(err):
+		return "", fmt.Errorf("gce: instance %s: %w", name, err)
+	case err != nil:
+		return "", fmt.Errorf("gce: instance %s not running with an external IP: %w", name, err)
 	}
+	return ip, nil
 }
 
 func (g *Compute) status(ctx context.Context, name string) (status, ip string, err error) {
