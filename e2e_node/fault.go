@@ -49,8 +49,7 @@ func reportFault(l run.Layout, err error) {
 	harness.failed.Store(true)
 	msg := []byte(err.Error() + "\n")
 	werr := errors.Join(
-		os.WriteFile(l.FaultFile()+".tmp", msg, 0o600),
-		os.Rename(l.FaultFile()+".tmp", l.FaultFile()),
+		run.WriteFile(l.FaultFile(), msg, 0o600),
 		run.WriteFile(filepath.Join(l.ReportDir, "fault.txt"), msg, 0o644),
 	)
 	if werr != nil {

@@ -1,14 +1,13 @@
 package sandbox
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/node-e2e/harness/internal/host"
 )
 
 // hierarchy is one cgroup hierarchy mounted on the host.
@@ -53,25 +52,21 @@ var cgroupRootFlags = map[string]bool{"xattr": true, "noprefix": true, "cpuset_v
 // of /proc/self/mountinfo), one per hierarchy, preferring mounts under
 // /sys/fs/cgroup when a hierarchy is mounted twice, in mount order.
 func parseCgroupMounts(mountinfo []byte) ([]hierarchy, error) {
+	mounts, err := host.ParseMountinfo(mountinfo)
+	if err != nil {
+		return nil, err
+	}
 	var out []hierarchy
 	seen := map[string]int{}
-	sc := bufio.NewScanner(bytes.NewReader(mountinfo))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		sep := slices.Index(f, "-")
-		if sep < 6 || len(f) < sep+4 {
+	for _, m := range mounts {
+		if !m.IsCgroup() {
 			continue
 		}
-		fstype := f[sep+1]
-		if fstype != "cgroup" && fstype != "cgroup2" {
-			continue
-		}
-		h := hierarchy{Root: unescapeMountinfo(f[3]), MountPoint: unescapeMountinfo(f[4]), Unified: fstype == "cgroup2"}
+		h := hierarchy{Root: m.Root, MountPoint: m.Point, Unified: m.FSType == "cgroup2"}
 		h.Dir = path.Base(h.MountPoint)
 		if !h.Unified {
 			var keys, opts []string
-			for _, o := range strings.Split(f[sep+3], ",") {
+			for _, o := range strings.Split(m.SuperOptions, ",") {
 				switch {
 				case ignoredCgroupOptions[o], strings.HasPrefix(o, "release_agent="):
 				case cgroupRootFlags[o]:
@@ -97,32 +92,10 @@ func parseCgroupMounts(mountinfo []byte) ([]hierarchy, error) {
 		seen[id] = len(out)
 		out = append(out, h)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read mountinfo: %w", err)
-	}
 	return out, nil
 }
 
 func underSysFsCgroup(p string) bool { return strings.HasPrefix(p, "/sys/fs/cgroup/") }
-
-// unescapeMountinfo undoes the octal escapes (\040 for a space) of mountinfo.
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
 
 // parseProcCgroup parses /proc/self/cgroup into a map from hierarchy key
 // (sorted controllers and name=, as hierarchy.Key; "" for cgroup2) to path.

@@ -1,8 +1,6 @@
 package sandbox
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -146,23 +144,5 @@ func TestPlanCgroups(t *testing.T) {
 		if !reflect.DeepEqual(l.Dirs, tt.wantDirs) {
 			t.Errorf("%s: dirs\n got  %q\n want %q", tt.name, l.Dirs, tt.wantDirs)
 		}
-	}
-}
-
-func TestRemoveTree(t *testing.T) {
-	root := filepath.Join(t.TempDir(), "sbx")
-	for _, d := range []string{"system.slice/x.service/child", "system.slice/y.service", "init.scope"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := removeTree(root); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(root); !os.IsNotExist(err) {
-		t.Errorf("%s still exists: %v", root, err)
-	}
-	if err := removeTree(root); err != nil {
-		t.Errorf("removing a missing tree: %v", err)
 	}
 }

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"k8s.io/klog/v2"
 
+	"github.com/node-e2e/harness/internal/host"
 	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
 )
@@ -20,11 +19,7 @@ import (
 // A zombie (an exited process not yet reaped, as a killed harness is until
 // PID 1 gets to it) has an empty command line and is not alive.
 func alive(pid int, mark string) bool {
-	if pid <= 0 {
-		return false
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	return err == nil && len(b) > 0 && strings.Contains(string(b), mark)
+	return host.CmdlineHolds(pid, mark)
 }
 
 // StaleRuns returns the runs under runRoot whose harness process is gone

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -14,6 +15,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/klog/v2"
 
+	"github.com/node-e2e/harness/internal/host"
 	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
 )
@@ -111,8 +113,7 @@ func (p pidStopper) Stop() error {
 	if p.pid <= 0 {
 		return nil
 	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/cmdline")
-	if err != nil || !strings.Contains(string(b), p.mark) {
+	if !host.CmdlineHolds(p.pid, p.mark) {
 		return nil // gone, or the pid now belongs to someone else
 	}
 	_ = syscall.Kill(p.pid, syscall.SIGTERM)
@@ -157,13 +158,15 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 	if l.Dir != "" {
 		step("kill stray processes", func() error {
 			// The services process names the run dir too; it stops last.
-			pids, err := KillProcessesMentioning(l.Dir, st.ServicesPid)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			pids, err := host.KillProcessesMentioning(ctx, l.Dir, st.ServicesPid)
 			if len(pids) > 0 {
 				log.Info("killed processes left by the run", "pids", pids)
 			}
 			return err
 		})
-		step("unmount", func() error { _, err := UnmountUnder(l.Dir); return err })
+		step("unmount", func() error { _, err := host.UnmountUnder(l.Dir); return err })
 	}
 	if slice := st.CgroupSlice(); slice != "" {
 		step("stop cgroup slice", func() error { return stopUnit(slice) })
@@ -171,7 +174,9 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 	step("remove cgroups", func() error {
 		var errs []error
 		for _, d := range st.CgroupDirs {
-			errs = append(errs, RemoveCgroupTree(d))
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			errs = append(errs, host.RemoveCgroupTree(ctx, d))
+			cancel()
 		}
 		return errors.Join(errs...)
 	})
@@ -214,12 +219,46 @@ func ownedBy(st NodeState) func(*runtimeapi.PodSandbox) bool {
 // under it (a kubelet's root dir, a pod volume): removing would follow the
 // mount into the host.
 func removeRunDir(dir string) error {
-	mounts, err := readMounts()
+	mounts, err := host.ReadMounts()
 	if err != nil {
 		return err
 	}
-	if m := MountsUnder(mounts, dir); len(m) > 0 {
+	if m := host.MountsUnder(mounts, dir); len(m) > 0 {
 		return fmt.Errorf("mounts remain under %s (%s), e.g. of a kubelet still running: stop it and unmount them; not removing it", dir, strings.Join(m, ", "))
 	}
 	return os.RemoveAll(dir)
+}
+
+// DeleteLink deletes network interface name if it exists.
+func DeleteLink(name string) error {
+	if _, err := os.Stat(filepath.Join("/sys/class/net", name)); err != nil {
+		return nil
+	}
+	if out, err := exec.Command("ip", "link", "delete", name).CombinedOutput(); err != nil {
+		return fmt.Errorf("delete interface %s: %w: %s", name, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// RemoveContainerLogLinks removes the symlinks in linkDir
+// (/var/log/containers) that point into podLogsDir (the kubelet always
+// makes them there).
+func RemoveContainerLogLinks(linkDir, podLogsDir string) error {
+	entries, err := os.ReadDir(linkDir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		p := filepath.Join(linkDir, e.Name())
+		target, err := os.Readlink(p)
+		if err == nil && strings.HasPrefix(target, podLogsDir+"/") {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // ClientCertKubeconfig renders a kubeconfig that reaches the API server at
@@ -55,8 +57,8 @@ func WriteClientCertKubeconfig(path, server, caFile, certFile, keyFile, user str
 	if err != nil {
 		return fmt.Errorf("pki: write kubeconfig %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
-		return fmt.Errorf("pki: write kubeconfig %s: %w", path, err)
+	if err := run.WriteFile(path, data, fileMode); err != nil {
+		return fmt.Errorf("pki: kubeconfig: %w", err)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // Generate validates cfg, makes a fresh CA, certificates, service-account
@@ -33,8 +35,8 @@ func Generate(cfg Config) (*Bundle, error) {
 		return nil, fmt.Errorf("pki: generate: %w", err)
 	}
 	for _, f := range files {
-		if err := writeFileAtomic(f.path, f.data); err != nil {
-			return nil, fmt.Errorf("pki: generate: write %s: %w", f.path, err)
+		if err := run.WriteFile(f.path, f.data, fileMode); err != nil {
+			return nil, fmt.Errorf("pki: generate: %w", err)
 		}
 	}
 	return b, nil

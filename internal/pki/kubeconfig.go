@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // kubeconfigName names the cluster and the context in a kubeconfig.
@@ -76,8 +78,8 @@ func WriteKubeconfig(path, server, caFile, token, user string) error {
 	if err != nil {
 		return fmt.Errorf("pki: write kubeconfig %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
-		return fmt.Errorf("pki: write kubeconfig %s: %w", path, err)
+	if err := run.WriteFile(path, data, fileMode); err != nil {
+		return fmt.Errorf("pki: kubeconfig: %w", err)
 	}
 	return nil
 }

@@ -153,26 +153,31 @@ func CreateFile(path string, perm fs.FileMode) (*os.File, error) {
 	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, perm)
 }
 
-// WriteFile writes b to path atomically (a new file renamed over path, so
-// a symlink at path is replaced, never followed) with mode perm.
+// WriteFile writes b to path atomically, with mode perm: a new file in
+// path's directory (mode 0600 until perm is set, before b is written),
+// synced to disk, then renamed over path, so that a reader sees the old
+// content or the new, never a part, and a symlink at path is replaced,
+// never followed.
 func WriteFile(path string, b []byte, perm fs.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	err = tmp.Chmod(perm)
+	if err == nil {
+		_, err = tmp.Write(b)
 	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	if err == nil {
+		err = tmp.Sync()
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

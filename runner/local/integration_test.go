@@ -15,11 +15,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/node-e2e/harness/runner/internal/runnertest"
 	"github.com/node-e2e/harness/services"
 )
 
@@ -27,15 +27,8 @@ import (
 // kube-apiserver, containerd and a kubelet on this machine. They need root
 // and the binaries of `make build` (hack/build.sh).
 
-// repoRoot is two levels up from this package, where go test runs it.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
-}
+// repoRoot is the repository's root, where the runner runs.
+func repoRoot(t *testing.T) string { return runnertest.RepoRoot(t) }
 
 func requireNode(t *testing.T) (ginkgo, suite string) {
 	t.Helper()
@@ -162,22 +155,7 @@ type suiteRun struct {
 	root   string
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = runnertest.SyncBuffer
 
 // shortRunRoot makes a run root whose path is short enough for containerd's
 // unix sockets (104 bytes).

@@ -8,11 +8,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/node-e2e/harness/runner/internal/runnertest"
 	"github.com/node-e2e/harness/runner/remote/internal/fakesuite"
 	"github.com/node-e2e/harness/runner/remote/internal/junit"
 )
@@ -24,15 +24,8 @@ import (
 // fakesuite), so that they can make a host hang, a suite overrun its
 // deadline, or a run be interrupted, in seconds.
 
-// repoRoot is two levels up from this package.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
-}
+// repoRoot is the repository's root.
+func repoRoot(t *testing.T) string { return runnertest.RepoRoot(t) }
 
 // nodeLock is the lock every run of a real node on this machine holds:
 // only one node can run at a time (port 10250).
@@ -384,19 +377,4 @@ func contains(list []string, s string) bool {
 }
 
 // syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = runnertest.SyncBuffer

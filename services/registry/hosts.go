@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // HostsTOML returns the hosts.toml that tells containerd to reach the
@@ -63,31 +65,10 @@ func WriteHostsDir(configDir, host string) error {
 		return fmt.Errorf("registry: hosts dir: %w", err)
 	}
 	path := filepath.Join(dir, "hosts.toml")
-	tmp, err := os.CreateTemp(dir, ".hosts.toml.*")
-	if err != nil {
-		return fmt.Errorf("registry: write %s: %w", path, err)
-	}
-	if err := writeAndRename(tmp, HostsTOML(host), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("registry: write %s: %w", path, err)
+	if err := run.WriteFile(path, []byte(HostsTOML(host)), 0o644); err != nil {
+		return fmt.Errorf("registry: %w", err)
 	}
 	return nil
-}
-
-// writeAndRename writes content to tmp, closes it, makes it 0644 and renames
-// it to path.
-func writeAndRename(tmp *os.File, content, path string) error {
-	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // validateHost accepts HOST:PORT with no path separator, so that it names

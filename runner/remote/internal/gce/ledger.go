@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // LedgerFile is the name of the ledger in the results directory.
@@ -153,26 +155,7 @@ func (l *Ledger) save() error {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(l.path), ".instances-*.json")
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("ledger: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("ledger: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
+	if err := run.WriteFile(l.path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	return nil

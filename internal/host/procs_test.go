@@ -1,0 +1,49 @@
+package host
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestProcessesMentioning(t *testing.T) {
+	mark := filepath.Join(t.TempDir(), "run-mark")
+	var cmds []*exec.Cmd
+	for range 2 {
+		c := exec.Command("/bin/sh", "-c", "sleep 60; : "+mark)
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+		cmds = append(cmds, c)
+	}
+	spared := cmds[1].Process.Pid
+	if !CmdlineHolds(cmds[0].Process.Pid, mark) || CmdlineHolds(cmds[0].Process.Pid, mark+"-other") || CmdlineHolds(0, "") {
+		t.Fatal("CmdlineHolds does not match the command line")
+	}
+	got := ProcessesMentioning(mark, spared)
+	if !slices.Equal(got, []int{cmds[0].Process.Pid}) {
+		t.Fatalf("ProcessesMentioning = %v, want [%d] (not the excluded %d, nor this test)", got, cmds[0].Process.Pid, spared)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// The killed shell stays a zombie until Wait: its empty command line
+	// no longer mentions the mark.
+	killed, err := KillProcessesMentioning(ctx, mark, spared)
+	if err != nil || !slices.Equal(killed, []int{cmds[0].Process.Pid}) {
+		t.Fatalf("KillProcessesMentioning = %v, %v", killed, err)
+	}
+	if err := cmds[0].Wait(); err == nil {
+		t.Error("the killed process exited cleanly")
+	}
+	if !CmdlineHolds(spared, mark) {
+		t.Error("the excluded process was killed")
+	}
+	if CmdlineHolds(os.Getpid(), mark) {
+		t.Error("this test's own command line holds the mark")
+	}
+}
