@@ -6,7 +6,9 @@
 #                                      # in namespaces (kubelet via systemd-run)
 #   make test-e2e-node REMOTE=true HOSTS=a=10.0.0.5 FOCUS=Pods
 #                                      # run it on other machines (runner/remote/README.md)
-#   make test                          # unit tests, then a real node e2e run
+#   make verify                        # gofmt, vet, staticcheck, shellcheck, unit tests (-race)
+#   make test                          # verify, then real node e2e runs
+#   make bench ROUNDS=5                # the harness against envtest and upstream (bench/)
 #
 SHELL := /usr/bin/env bash
 
@@ -20,6 +22,11 @@ TEST_ARGS ?=
 ARTIFACTS ?= /tmp/_artifacts/$(shell date +%y%m%dT%H%M%S)
 KUBELET_CONFIG_FILE ?=
 CONTAINER_RUNTIME_ENDPOINT ?=
+# START_SERVICES=false runs the suite against a node the harness did not
+# start, reached through KUBECONFIG (README: Bring your own kubelet).
+# KUBECONFIG is read only then, so one exported for kubectl changes nothing.
+START_SERVICES ?=
+KUBECONFIG ?=
 
 # SYSTEMD=sandbox runs the local suite inside systemd-sandbox: Debian's
 # systemd as PID 1 in private namespaces, so the kubelet is launched with
@@ -59,7 +66,7 @@ TIMEOUT ?= 45m
 # environment, which passes it on as one argument. ARTIFACTS's default is
 # the one expansion: once, so the date cannot change between two uses.
 VARIABLES := OUT_DIR FOCUS SKIP LABEL_FILTER PARALLELISM GINKGO_FLAGS TEST_ARGS \
-	ARTIFACTS KUBELET_CONFIG_FILE CONTAINER_RUNTIME_ENDPOINT SYSTEMD REMOTE \
+	ARTIFACTS KUBELET_CONFIG_FILE CONTAINER_RUNTIME_ENDPOINT START_SERVICES KUBECONFIG SYSTEMD REMOTE \
 	HOSTS IMAGES IMAGE_PROJECT IMAGE_CONFIG_FILE IMAGE_CONFIG_DIR PROJECT ZONE \
 	GCE_ENDPOINT INSTANCE_PREFIX INSTANCE_TYPE INSTANCE_METADATA DELETE_INSTANCES \
 	CLEANUP INSTALL_DEPS SSH_USER SSH_KEY SSH_OPTIONS TIMEOUT
@@ -81,7 +88,7 @@ ifneq ($(filter-out true false,$(REMOTE)),)
 $(error REMOTE=$(REMOTE): want REMOTE=true (the suite on other machines) or REMOTE=false (this machine))
 endif
 
-.PHONY: all deps deps-test build test test-unit test-integration test-e2e-node clean
+.PHONY: all deps deps-test build verify test test-unit test-integration test-e2e-node bench clean
 
 all: build
 
@@ -93,7 +100,7 @@ deps:
 build:
 	hack/build.sh
 
-## test-unit: unit tests (no root, no node)
+## test-unit: unit tests under -race (no root, no node)
 test-unit:
 	hack/test.sh unit
 
@@ -101,11 +108,15 @@ test-unit:
 test-integration: deps build
 	hack/test.sh integration
 
-## deps-test: deps, and what the project's own tests need besides (chromium)
+## deps-test: deps, and what the project's own tests need besides (chromium, shellcheck)
 deps-test:
-	hack/install-deps.sh --with-browser
+	hack/install-deps.sh --for-tests
 
-## test: everything CI runs: unit tests, then real node runs
+## verify: gofmt, go vet, staticcheck, shellcheck, unit tests under -race (hack/verify.sh)
+verify:
+	hack/verify.sh
+
+## test: everything CI runs: verify (with the unit tests), then real node runs
 test: deps-test build
 	hack/test.sh all
 
@@ -117,6 +128,15 @@ else
 test-e2e-node: deps build
 endif
 	hack/test-e2e-node.sh
+
+## bench: the harness against envtest and upstream's services mode, ROUNDS rounds
+## (default 5) interleaved; SUITE=true adds the full suite at PARALLELISM 1, 2, 4, 8
+ROUNDS ?= 5
+SUITE ?= false
+bench: export ROUNDS := $(ROUNDS)
+bench: export SUITE := $(SUITE)
+bench: deps
+	bench/bench.sh
 
 clean:
 	rm -rf _output
