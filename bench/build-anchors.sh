@@ -80,6 +80,7 @@ if [[ $what == all || $what == e2e_node ]]; then
 			exit 1
 		fi
 	fi
+	# shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
 	build "$upstream_dir" e2e_node.test \
 		bash -c 'cd "$1" && GOFLAGS=-mod=mod go test -c -o "$2" k8s.io/kubernetes/test/e2e_node' _ "$src" "$upstream_dir/e2e_node.test.tmp"
 	if [[ -d $src && -x $upstream_dir/e2e_node.test ]]; then
