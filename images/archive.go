@@ -3,12 +3,13 @@ package images
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // WriteArchive writes imgs, keyed by reference, into one docker-archive
@@ -17,7 +18,7 @@ import (
 // qualified with an explicit tag. The file is written next to path under a
 // temporary name and renamed into place with mode 0644, so readers never
 // see a partial archive.
-func WriteArchive(path string, imgs map[string]v1.Image) (err error) {
+func WriteArchive(path string, imgs map[string]v1.Image) error {
 	if len(imgs) == 0 {
 		return errors.New("images: write archive: no images")
 	}
@@ -29,31 +30,8 @@ func WriteArchive(path string, imgs map[string]v1.Image) (err error) {
 		}
 		refs[tag] = img
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("images: write archive %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := tarball.MultiRefWrite(refs, f); err != nil {
-		return fmt.Errorf("images: write archive %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("images: write archive %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("images: write archive %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("images: write archive %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("images: write archive %s: %w", path, err)
+	if err := run.WriteFileFunc(path, 0o644, func(w io.Writer) error { return tarball.MultiRefWrite(refs, w) }); err != nil {
+		return fmt.Errorf("images: archive: %w", err)
 	}
 	return nil
 }

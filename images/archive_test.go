@@ -87,7 +87,7 @@ func TestWriteArchiveRejects(t *testing.T) {
 func TestWriteArchiveMissingDir(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "images.tar")
 	err := WriteArchive(path, testImages(t))
-	if err == nil || !strings.Contains(err.Error(), "images: write archive "+path) {
+	if err == nil || !strings.Contains(err.Error(), "images: archive: write "+path) {
 		t.Fatalf("WriteArchive = %v, want an error naming %s", err, path)
 	}
 }

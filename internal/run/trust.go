@@ -3,6 +3,7 @@ package run
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -153,12 +154,20 @@ func CreateFile(path string, perm fs.FileMode) (*os.File, error) {
 	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, perm)
 }
 
-// WriteFile writes b to path atomically, with mode perm: a new file in
-// path's directory (mode 0600 until perm is set, before b is written),
-// synced to disk, then renamed over path, so that a reader sees the old
-// content or the new, never a part, and a symlink at path is replaced,
-// never followed.
+// WriteFile writes b to path atomically with mode perm (see WriteFileFunc).
 func WriteFile(path string, b []byte, perm fs.FileMode) error {
+	return WriteFileFunc(path, perm, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// WriteFileFunc writes path atomically, with mode perm and the content
+// write gives: a new file in path's directory (mode 0600 until perm is
+// set, before write runs), synced to disk, then renamed over path, so that
+// a reader sees the old content or the new, never a part, and a symlink at
+// path is replaced, never followed. If write fails, path is left as it was.
+func WriteFileFunc(path string, perm fs.FileMode, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -166,7 +175,7 @@ func WriteFile(path string, b []byte, perm fs.FileMode) error {
 	defer os.Remove(tmp.Name())
 	err = tmp.Chmod(perm)
 	if err == nil {
-		_, err = tmp.Write(b)
+		err = write(tmp)
 	}
 	if err == nil {
 		err = tmp.Sync()

@@ -2,6 +2,7 @@ package run
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -156,5 +157,36 @@ func TestCreateFileDoesNotFollowSymlinks(t *testing.T) {
 	}
 	if fi, _ := os.Lstat(link); fi.Mode()&fs.ModeSymlink != 0 || fi.Mode().Perm() != 0o644 {
 		t.Errorf("the report is %s, want a regular 0644 file", fi.Mode())
+	}
+}
+
+func TestWriteFileFunc(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := WriteFileFunc(path, 0o644, func(w io.Writer) error {
+		if _, err := w.Write([]byte("half")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), path) {
+		t.Errorf("WriteFileFunc(failing) = %v, want boom naming %s", err, path)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("after a failed write %s holds %q, want the old content", path, b)
+	}
+	if err := WriteFileFunc(path, 0o640, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if b, _ := os.ReadFile(path); err != nil || string(b) != "new" || fi.Mode().Perm() != 0o640 {
+		t.Errorf("after a write %s holds %q with mode %v (%v), want \"new\", 0640", path, b, fi.Mode(), err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("temporary files left behind: %v", ents)
 	}
 }

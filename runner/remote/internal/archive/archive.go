@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // Names of the files in the archive.
@@ -116,22 +118,7 @@ func Build(c Config) (Info, error) {
 	if err := os.MkdirAll(filepath.Dir(c.Path), 0o755); err != nil {
 		return Info{}, fmt.Errorf("archive: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(c.Path), ".archive-*")
-	if err != nil {
-		return Info{}, fmt.Errorf("archive: %w", err)
-	}
-	defer os.Remove(f.Name()) // after a successful rename this fails harmlessly
-	if err := write(f, c.Entries()); err != nil {
-		f.Close()
-		return Info{}, fmt.Errorf("archive: write %s: %w", c.Path, err)
-	}
-	if err := f.Close(); err != nil {
-		return Info{}, fmt.Errorf("archive: write %s: %w", c.Path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return Info{}, fmt.Errorf("archive: %w", err)
-	}
-	if err := os.Rename(f.Name(), c.Path); err != nil {
+	if err := run.WriteFileFunc(c.Path, 0o644, func(w io.Writer) error { return write(w, c.Entries()) }); err != nil {
 		return Info{}, fmt.Errorf("archive: %w", err)
 	}
 	fi, err := os.Stat(c.Path)
