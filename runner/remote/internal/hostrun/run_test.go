@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/node-e2e/harness/runner/internal/runnertest"
 	"github.com/node-e2e/harness/runner/remote/internal/archive"
 	"github.com/node-e2e/harness/runner/remote/internal/fakesuite"
 	"github.com/node-e2e/harness/runner/remote/internal/sshcmd"
@@ -26,23 +26,8 @@ if [[ $host == hang ]]; then exec sleep 3600; fi
 exec bash -c "$cmd"
 `
 
-// syncBuffer is a bytes.Buffer safe for Progress and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a buffer safe for Progress and the test to share.
+type syncBuffer = runnertest.SyncBuffer
 
 // fakeRun sets up a Config whose ssh and suite are stand-ins.
 func fakeRun(t *testing.T) Config {
