@@ -9,6 +9,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/node-e2e/harness/internal/pki"
+	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
 )
 
@@ -121,5 +122,12 @@ func RunKubeletMode(ctx context.Context, cfg KubeletModeConfig) error {
 			log.Error(err, "record kubelet pid")
 		}
 	}
-	return SuperviseKubelet(klog.NewContext(ctx, log), launch, sup)
+	err = SuperviseKubelet(klog.NewContext(ctx, log), launch, sup)
+	if proc.IsAlarm(err) {
+		// The harness sees only this process exit: this file says why.
+		if werr := run.WriteFile(l.KubeletAlarmFile(), []byte(err.Error()+"\n"), 0o600); werr != nil {
+			log.Error(werr, "record the kubelet's alarm")
+		}
+	}
+	return err
 }

@@ -47,6 +47,9 @@ func (s KubeletSupervision) withDefaults() KubeletSupervision {
 // SuperviseKubelet launches the kubelet and keeps it up until ctx ends, then
 // stops it and returns nil. A kubelet that dies is relaunched when
 // s.Restart is set (until it crash-loops); otherwise its death is returned.
+// A kubelet whose output shows a panic, a fatal runtime error or a data
+// race (a *proc.Alarm on its Err) is stopped and the alarm returned,
+// whatever s.Restart says.
 func SuperviseKubelet(ctx context.Context, launch func() (KubeletHandle, error), s KubeletSupervision) error {
 	s = s.withDefaults()
 	log := klog.FromContext(ctx)
@@ -71,6 +74,11 @@ func SuperviseKubelet(ctx context.Context, launch func() (KubeletHandle, error),
 			}
 			continue
 		case exit := <-h.Err():
+			if proc.IsAlarm(exit) {
+				// A panic, a fatal error or a race ends the run,
+				// --restart-kubelet or not: a restart would hide it.
+				return joinStop(exit, h.Stop())
+			}
 			exit = exitSummary(exit)
 			stopErr := h.Stop()
 			if !s.Restart {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/node-e2e/harness/internal/proc"
 )
 
 // fakeKubelet is a KubeletHandle whose death the test decides.
@@ -142,5 +144,25 @@ func TestSuperviseKubeletLaunchFailure(t *testing.T) {
 	err := SuperviseKubelet(context.Background(), func() (KubeletHandle, error) { return nil, errors.New("no such binary") }, KubeletSupervision{})
 	if err == nil || !strings.Contains(err.Error(), "no such binary") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSuperviseKubeletAlarmEndsItEvenWithRestart(t *testing.T) {
+	l := newFakeLauncher()
+	done := supervise(context.Background(), l, KubeletSupervision{Restart: true, Backoff: time.Millisecond})
+	k := l.next(t)
+	alarm := &proc.Alarm{Name: "kubelet", Kind: "a panic", LogPath: "kubelet.log", Lines: []string{"panic: injected"}}
+	k.errCh <- alarm
+	select {
+	case err := <-done:
+		var a *proc.Alarm
+		if !errors.As(err, &a) || a != alarm {
+			t.Fatalf("err = %v, want the alarm", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a kubelet that printed a panic was not the end of kubelet mode")
+	}
+	if !k.stopped || len(l.launched) != 1 {
+		t.Errorf("stopped=%v launches=%d, want the kubelet stopped and not relaunched", k.stopped, len(l.launched))
 	}
 }

@@ -1,9 +1,11 @@
 package services
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -91,10 +93,12 @@ func (n *Node) containerdErr() <-chan error {
 
 // Watch watches the node's processes until ctx ends (it then returns nil)
 // or one of them dies for good, and returns that death, naming the process
-// and carrying its log tail. A harness-managed containerd that dies is
-// started again when restartRuntime is set; the kubelet's own restarts are
-// kubelet mode's business (--restart-kubelet). Stop must not run while
-// Watch does: cancel ctx and wait for Watch to return first.
+// and carrying its log tail, or one prints a panic, a fatal runtime error
+// or a data race report (a *proc.Alarm, quoting it), dead or alive. A
+// harness-managed containerd that dies is started again when
+// restartRuntime is set; the kubelet's own restarts are kubelet mode's
+// business (--restart-kubelet). Stop must not run while Watch does: cancel
+// ctx and wait for Watch to return first.
 func (n *Node) Watch(ctx context.Context, restartRuntime bool) error {
 	for {
 		select {
@@ -104,15 +108,28 @@ func (n *Node) Watch(ctx context.Context, restartRuntime bool) error {
 			if !ok {
 				return nil
 			}
+			if proc.IsAlarm(err) {
+				return fmt.Errorf("the services process (etcd, kube-apiserver, namespace controller): %w", err)
+			}
 			return fmt.Errorf("the services process (etcd, kube-apiserver, namespace controller) died during the run: %w", err)
 		case err, ok := <-n.kubelet.Err():
 			if !ok {
 				return nil
 			}
+			if proc.IsAlarm(err) { // in kubelet mode's own output
+				return fmt.Errorf("kubelet mode (the process supervising the kubelet): %w", err)
+			}
+			if b, rerr := os.ReadFile(n.cfg.Layout.KubeletAlarmFile()); rerr == nil {
+				// Kubelet mode stopped a kubelet that printed a panic.
+				return fmt.Errorf("%s\n  (kubelet mode stopped the kubelet and ended: %v)", bytes.TrimSpace(b), exitSummary(err))
+			}
 			return fmt.Errorf("the kubelet died during the run: %w", n.kubeletExitError(err))
 		case err, ok := <-n.containerdErr():
 			if !ok {
 				return nil
+			}
+			if proc.IsAlarm(err) { // a panic or a race is not healed by a restart
+				return err
 			}
 			if !restartRuntime {
 				return fmt.Errorf("containerd died during the run (pass --restart-kubelet to have the harness restart it): %w", err)

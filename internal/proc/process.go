@@ -2,6 +2,7 @@ package proc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,20 +27,31 @@ type Process struct {
 	// Env, when non-nil, is the whole environment of the child.
 	Env []string
 	// LogPath receives the child's stdout and stderr (appended). Required.
+	// The output passes through an AlarmWriter on its way there: a line
+	// starting like a panic, a fatal runtime error or a data race report
+	// is delivered on Err as an *Alarm.
 	LogPath string
 	// Detach, when true, leaves the child running if the harness exits (no
-	// parent-death signal); used by --stop-services=false.
+	// parent-death signal); used by --stop-services=false. A detached
+	// child writes to its log itself (a pipe to the harness would break
+	// when the harness exits), so its output is not scanned for alarms.
 	Detach bool
 	// StopTimeout bounds the wait after SIGTERM; DefaultStopTimeout when zero.
 	StopTimeout time.Duration
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	logFile *os.File
-	done    chan struct{}
-	waitErr error
-	errCh   chan error
-	stopped bool
+	mu        sync.Mutex
+	cmd       *exec.Cmd
+	logFile   *os.File
+	alarms    *AlarmWriter
+	done      chan struct{}
+	waitErr   error
+	exit      string // how the process ended, once it has
+	errCh     chan error
+	sent      bool // errCh has had its one error
+	closed    bool // errCh is closed
+	alarm     *Alarm
+	alarmTold bool // alarm was delivered on Err or returned by Stop
+	stopped   bool
 }
 
 // Start launches the process. It returns once the process has been started;
@@ -59,8 +71,16 @@ func (p *Process) Start() error {
 	}
 	cmd := exec.Command(p.Path, p.Args...)
 	cmd.Env = p.Env
-	cmd.Stdout = f
-	cmd.Stderr = f
+	cmd.Stdout, cmd.Stderr = f, f
+	if !p.Detach {
+		// One pipe for both, scanned line by line on its way to the log.
+		p.alarms = NewAlarmWriter(f, p.Name, p.LogPath, p.onAlarm)
+		cmd.Stdout, cmd.Stderr = p.alarms, p.alarms
+		// Once the child has exited, its output ends when every
+		// process holding the pipe has gone (the group is killed on
+		// Stop); one that escaped the group cannot hold Wait longer.
+		cmd.WaitDelay = 2 * time.Second
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if !p.Detach {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
@@ -78,16 +98,55 @@ func (p *Process) Start() error {
 
 func (p *Process) wait() {
 	err := p.cmd.Wait()
+	p.mu.Lock()
+	p.exit = "exited"
+	if err != nil {
+		p.exit = err.Error()
+	}
+	p.mu.Unlock()
+	if p.alarms != nil {
+		_ = p.alarms.Close() // raises an alarm still collecting its lines
+	}
 	p.logFile.Close()
 	p.mu.Lock()
 	p.waitErr = err
 	stopped := p.stopped
 	p.mu.Unlock()
 	close(p.done)
+	exitErr := p.ExitError(err)
+	p.mu.Lock()
 	if !stopped {
-		p.errCh <- p.ExitError(err)
+		p.sendLocked(exitErr)
 	}
+	p.closed = true
 	close(p.errCh)
+	p.mu.Unlock()
+}
+
+// onAlarm takes the child's first alarm: delivered on Err while nobody
+// has called Stop, returned by Stop otherwise.
+func (p *Process) onAlarm(a *Alarm) {
+	p.mu.Lock()
+	if p.alarm != nil {
+		p.mu.Unlock()
+		return
+	}
+	a.Exit = p.exit
+	p.alarm = a
+	if !p.stopped && p.sendLocked(a) {
+		p.alarmTold = true
+	}
+	p.mu.Unlock()
+}
+
+// sendLocked delivers err on Err unless an error was delivered already.
+func (p *Process) sendLocked(err error) bool {
+	if p.sent || p.closed {
+		return false
+	}
+	p.sent = true
+	p.errCh <- err // buffered: never blocks
+	return true
 }
 
 // ExitError describes an unexpected exit of the process, with its command
@@ -124,8 +183,10 @@ func (p *Process) Pid() int {
 	return p.cmd.Process.Pid
 }
 
-// Err delivers one error if the process exits without Stop being called.
-// It is nil before Start.
+// Err delivers one error: an *Alarm if the process's output shows a panic,
+// a fatal runtime error or a data race (it may still run), or else an
+// *ExitError if it exits without Stop being called. It is closed once the
+// process has exited, and nil before Start.
 func (p *Process) Err() <-chan error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -156,7 +217,9 @@ func (p *Process) Exited() bool {
 // Stop sends SIGTERM to the process, waits up to StopTimeout for it to exit,
 // then kills its whole process group. It blocks until the process has been
 // reaped and the group is gone, is safe to call twice, and is a no-op before
-// Start. It returns an error only when the process could not be stopped.
+// Start. It returns an error when the process could not be stopped, and
+// the *Alarm of a process that printed one after Stop was called (a panic
+// while it shut down), which Err no longer delivers.
 func (p *Process) Stop() error {
 	p.mu.Lock()
 	if p.cmd == nil {
@@ -181,7 +244,15 @@ func (p *Process) Stop() error {
 		}
 	}
 	// The leader may be gone while others of its group live on.
-	return KillGroup(context.Background(), pid, p.Name, done)
+	err := KillGroup(context.Background(), pid, p.Name, done)
+	p.mu.Lock()
+	a, told := p.alarm, p.alarmTold
+	p.alarmTold = true
+	p.mu.Unlock()
+	if a != nil && !told {
+		return errors.Join(err, a)
+	}
+	return err
 }
 
 // KillGroup kills process group pgid with SIGKILL and waits until no member

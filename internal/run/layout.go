@@ -63,7 +63,7 @@ func ReportDirError(dir string, err error) error {
 	return fmt.Errorf("--report-dir=%s cannot be used: %w (choose a writable report directory that does not exist yet, or one that you own, writable by you alone, under directories owned by root or you)", dir, err)
 }
 
-// Paths inside the run directory.
+// PKIDir and the methods that follow are paths inside the run directory.
 func (l Layout) PKIDir() string            { return filepath.Join(l.Dir, "pki") }
 func (l Layout) EtcdDir() string           { return filepath.Join(l.Dir, "etcd") }
 func (l Layout) AdminKubeconfig() string   { return filepath.Join(l.Dir, "admin.kubeconfig") }
@@ -83,6 +83,7 @@ func (l Layout) KubeletDir() string        { return filepath.Join(l.Dir, "kubele
 func (l Layout) KubeletRootDir() string    { return filepath.Join(l.Dir, "kubelet", "root") }
 func (l Layout) KubeletConfigFile() string { return filepath.Join(l.Dir, "kubelet", "config.yaml") }
 func (l Layout) KubeletPidFile() string    { return filepath.Join(l.Dir, "kubelet", "kubelet.pid") }
+func (l Layout) KubeletAlarmFile() string  { return filepath.Join(l.Dir, "kubelet", "alarm.txt") }
 func (l Layout) FaultFile() string         { return filepath.Join(l.Dir, "fault") }
 func (l Layout) StaticPodDir() string      { return filepath.Join(l.Dir, "kubelet", "manifests") }
 func (l Layout) VolumePluginDir() string   { return filepath.Join(l.Dir, "kubelet", "volume-plugins") }
@@ -103,7 +104,8 @@ func (l Layout) NamespacePrefix() string {
 	return "e2e-" + l.ShortID() + "-"
 }
 
-// Log files in the report directory.
+// ServicesLog and the methods that follow are log files in the report
+// directory.
 func (l Layout) ServicesLog() string    { return filepath.Join(l.ReportDir, "services.log") }
 func (l Layout) KubeletLog() string     { return filepath.Join(l.ReportDir, "kubelet.log") }
 func (l Layout) KubeletModeLog() string { return filepath.Join(l.ReportDir, "kubelet-mode.log") }
