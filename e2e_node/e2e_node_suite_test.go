@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,6 +52,10 @@ func TestMain(m *testing.M) {
 	case cfg.ListImages:
 		listImages(os.Stdout, cfg.RegistryPort)
 	default:
+		if plainGoTest() {
+			skipSuite = true
+			os.Exit(m.Run())
+		}
 		// Process 1 brings the node up: before it checks the host, it
 		// tears down the runs of killed harnesses, whose kubelet may still
 		// hold the ports the preflight checks.
@@ -87,6 +92,9 @@ func TestMain(m *testing.M) {
 }
 
 func TestE2ENode(t *testing.T) {
+	if skipSuite {
+		t.Skip("the node e2e suite brings up a real node on this machine (root, containerd, the built kubelet): not under a plain `go test`. Run it with hack/build.sh, then make test-e2e-node (or _output/bin/ginkgo _output/bin/e2e_node.test -- <flags>)")
+	}
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(t, "Node e2e suite")
 }
@@ -297,4 +305,21 @@ func teardownPhases(all []run.Phase) []run.Phase {
 		}
 	}
 	return out
+}
+
+// skipSuite is set when plainGoTest holds.
+var skipSuite bool
+
+// plainGoTest reports whether this binary is a plain `go test` run: built
+// in go's own work directory (.../go-build*/b*/e2e_node.test) and given
+// no flag of its own. The suite then skips with a message rather than fail
+// on the binaries it cannot find there.
+func plainGoTest() bool {
+	exe, err := os.Executable()
+	if err != nil || !strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(exe))), "go-build") {
+		return false
+	}
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || !strings.HasPrefix(f.Name, "test.") })
+	return !given
 }

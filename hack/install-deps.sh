@@ -3,21 +3,21 @@
 # containerd and runc (the runtime), the CNI plugins, iptables and conntrack
 # (used by the kubelet and the CNI bridge plugin), busybox-static (for the
 # test images), and openssh-server (sshd: runner/remote reaches hosts over SSH,
-# and its integration tests run one on loopback). With --with-browser it also
-# installs chromium, which the project's own tests need (internal/report's
-# browser test opens report.html in it) and a node does not: `make test` asks
-# for it; runner/remote ships this script to remote hosts (--install-deps) and
-# runs it without. It is idempotent: packages already installed are left alone
+# and its integration tests run one on loopback). With --for-tests it also
+# installs what the project's own tests need and a node does not: chromium
+# (internal/report's browser test opens report.html in it) and shellcheck
+# (hack/verify.sh). `make test` asks for them; runner/remote ships this
+# script to remote hosts (--install-deps) and runs it without. It is idempotent: packages already installed are left alone
 # and apt is not touched when nothing is missing.
 #
-# Usage: hack/install-deps.sh [--with-browser]
+# Usage: hack/install-deps.sh [--for-tests]   (--with-browser: the same, its old name)
 set -euo pipefail
 
 packages=(containerd runc containernetworking-plugins iptables conntrack busybox-static openssh-server)
 case "${1-}" in
   "") ;;
-  --with-browser) packages+=(chromium) ;;
-  *) echo "install-deps.sh: unknown argument '$1' (want --with-browser or nothing)" >&2; exit 2 ;;
+  --for-tests | --with-browser) packages+=(chromium shellcheck) ;;
+  *) echo "install-deps.sh: unknown argument '$1' (want --for-tests or nothing)" >&2; exit 2 ;;
 esac
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # test.sh runs the project's tests.
 #
-#   hack/test.sh unit          unit tests of every package (go test -short)
+#   hack/test.sh unit          unit tests of every package (go test -race -short)
 #   hack/test.sh integration   real node runs (TestIntegration*, root, built binaries)
-#   hack/test.sh all           both
+#   hack/test.sh all           hack/verify.sh (gofmt, vet, staticcheck,
+#                              ShellCheck, the unit tests), then integration
 #
 # The e2e_node package is not run by `go test` here: its binary is the suite
-# itself, built once by hack/build.sh and driven by the integration tests.
+# itself, built once by hack/build.sh and driven by the integration tests
+# (a plain `go test ./e2e_node` skips it, saying so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +16,9 @@ what=${1:-all}
 pkgs=$(go list ./... | grep -v '/e2e_node$')
 
 unit() {
-  echo "== unit tests"
+  echo "== unit tests (-race)"
   # shellcheck disable=SC2086
-  go test -trimpath -short -count=1 $pkgs
+  go test -race -trimpath -short -count=1 $pkgs
 }
 
 integration() {
@@ -31,13 +33,15 @@ integration() {
   dirs=$(grep -rl --include='*_test.go' '^func TestIntegration' . | grep -v '^./e2e_node/' | xargs -n1 dirname | sort -u)
   # -p 1: one package at a time. runner/local and runner/remote each bring
   # up real nodes on this machine, and only one node may run at once.
+  # The binaries are built (make test-integration, make test): a missing
+  # one fails a test instead of skipping it.
   # shellcheck disable=SC2086
-  go test -trimpath -count=1 -p 1 -timeout=60m -run '^TestIntegration' -v $dirs
+  NODE_E2E_REQUIRE_BINARIES=1 go test -trimpath -count=1 -p 1 -timeout=60m -run '^TestIntegration' -v $dirs
 }
 
 case "$what" in
   unit) unit ;;
   integration) integration ;;
-  all) unit; integration ;;
+  all) hack/verify.sh; integration ;;
   *) echo "usage: hack/test.sh unit|integration|all" >&2; exit 2 ;;
 esac

@@ -78,7 +78,7 @@ func (r *Run) loadGinkgoJSON(path string) error {
 		return fmt.Errorf("decode Ginkgo JSON report %s: %w", path, err)
 	}
 	if len(reports) == 0 {
-		return fmt.Errorf("Ginkgo JSON report %s holds no suite", path)
+		return fmt.Errorf("decode Ginkgo JSON report %s: it holds no suite", path)
 	}
 	g := reports[0]
 	r.Source, r.Timed = filepath.Base(path), true

@@ -36,11 +36,7 @@ func requireServices(t *testing.T) string {
 		t.Skip("integration test: needs root")
 	}
 	out := filepath.Join(repoRoot(t), "_output", "bin")
-	for _, b := range []string{"e2e_node.test", "pause", "testimage"} {
-		if _, err := os.Stat(filepath.Join(out, b)); err != nil {
-			t.Fatalf("%v: build the binaries first (make build)", err)
-		}
-	}
+	requireBinaries(t, out, "e2e_node.test", "pause", "testimage")
 	return filepath.Join(out, "e2e_node.test")
 }
 

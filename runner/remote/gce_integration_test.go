@@ -139,23 +139,6 @@ func startRunner(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer, *syncBuf
 	return cmd, &stdout, &stderr
 }
 
-// awaitOutput waits until out holds every one of wants.
-func awaitOutput(t *testing.T, out *syncBuffer, timeout time.Duration, wants ...string) {
-	t.Helper()
-	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
-		ok := true
-		for _, w := range wants {
-			ok = ok && strings.Contains(out.String(), w)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("output lacks %q after %s:\n%s", wants, timeout, out.String())
-		}
-	}
-}
-
 func exitCode(err error) int {
 	if ee, ok := err.(*exec.ExitError); ok {
 		return ee.ExitCode()

@@ -12,8 +12,8 @@ import (
 // only if its label says it is the run's (see Compute.Delete): a ledger
 // name now held by another's instance is left alone, recorded so in the
 // ledger, and is not an error. Reap records each deletion in the ledger,
-// calls report for each instance (err is a *NotOursError for one left
-// alone), and returns the names it deleted (or found already gone) and
+// calls report for each instance as its deletion ends, one call at a time
+// (err is a *NotOursError for one left alone), and returns the names it deleted (or found already gone) and
 // those it left alone.
 func Reap(ctx context.Context, g *Compute, l *Ledger, runID string, report func(name string, d time.Duration, err error)) (deleted, leftAlone []string, err error) {
 	seen := map[string]bool{}
@@ -41,6 +41,7 @@ func Reap(ctx context.Context, g *Compute, l *Ledger, runID string, report func(
 	}
 	type outcome struct {
 		name string
+		took time.Duration
 		err  error
 	}
 	results := make(chan outcome)
@@ -48,14 +49,14 @@ func Reap(ctx context.Context, g *Compute, l *Ledger, runID string, report func(
 		go func() {
 			start := time.Now()
 			err := g.Delete(ctx, n)
-			if report != nil {
-				report(n, time.Since(start), err)
-			}
-			results <- outcome{n, err}
+			results <- outcome{n, time.Since(start), err}
 		}()
 	}
 	for range names {
 		o := <-results
+		if report != nil {
+			report(o.name, o.took, o.err)
+		}
 		var notOurs *NotOursError
 		switch {
 		case errors.As(o.err, &notOurs):

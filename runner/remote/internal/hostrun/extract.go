@@ -110,7 +110,7 @@ func (x *extraction) entry(h *tar.Header, body io.Reader) error {
 	switch h.Typeflag {
 	case tar.TypeDir:
 		return x.mkdirs(name, h.Name)
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeGNUSparse: // (tar.Reader reads TypeRegA as TypeReg)
 		if name == "." {
 			return refuse("a file where the results directory is")
 		}
