@@ -14,8 +14,12 @@ import (
 // directory, so a name that is not what the run itself would have used is
 // not acted on, whoever wrote it: systemd units, the bridge, cgroup
 // directories (one per hierarchy mounted at cgroupMounts), the harness's
-// own runtime endpoint and the host directories. A state whose layout does
-// not match dir is refused whole.
+// own runtime endpoint and the host directories. The kubelet's root dir,
+// pod logs dir and cgroup root are the run's own places, or, only when the
+// state records the standard node layout, the fixed places of a production
+// node (/var/lib/kubelet, /var/log/pods, cgroup root / with its kubepods
+// cgroup in each hierarchy), which the run took only after finding them
+// unused. A state whose layout does not match dir is refused whole.
 func Confine(st NodeState, dir string, cgroupMounts []string) (NodeState, []string, error) {
 	dir = filepath.Clean(dir)
 	l := st.Layout
@@ -38,14 +42,28 @@ func Confine(st NodeState, dir string, cgroupMounts []string) (NodeState, []stri
 		drop("bridge", st.Bridge, l.BridgeName())
 		out.Bridge = ""
 	}
+	nl := st.NodeLayout
+	if nl != NodeLayoutStandard {
+		nl = NodeLayoutIsolated // an unknown name is dropped with the places below
+	}
+	want := PlacesFor(l, nl)
+	if got := st.NodePlaces; got != want && got != (NodePlaces{}) {
+		drop("kubelet places", fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
+	}
+	out.NodePlaces = want
 	out.CgroupDirs = nil
-	root := st.CgroupRootDir()
+	roots := []string{st.RunCgroupDir()}
+	if want.Standard() {
+		roots = append(roots, KubepodsCgroup(st.SystemdCgroup))
+	}
 	for _, d := range st.CgroupDirs {
-		if slices.ContainsFunc(cgroupMounts, func(m string) bool { return filepath.Join(m, root) == filepath.Clean(d) }) {
+		if slices.ContainsFunc(cgroupMounts, func(m string) bool {
+			return slices.ContainsFunc(roots, func(root string) bool { return filepath.Join(m, root) == filepath.Clean(d) })
+		}) {
 			out.CgroupDirs = append(out.CgroupDirs, d)
 			continue
 		}
-		drop("cgroup", d, "<cgroup hierarchy>"+root)
+		drop("cgroup", d, "<cgroup hierarchy>"+strings.Join(roots, " or <cgroup hierarchy>"))
 	}
 	if st.OwnRuntime && st.RuntimeEndpoint != "" {
 		own := "unix://" + l.ContainerdSocket()

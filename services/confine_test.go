@@ -25,6 +25,7 @@ func TestConfine(t *testing.T) {
 		OwnRuntime:       true,
 		RuntimeEndpoint:  "unix://" + dir + "/containerd/containerd.sock",
 		CreatedHostPaths: []string{"/var/lib/kubelet"},
+		NodePlaces:       PlacesFor(l, NodeLayoutIsolated),
 	}
 	t.Run("a run's own names are kept", func(t *testing.T) {
 		got, dropped, err := Confine(own, dir, mounts)
@@ -53,6 +54,14 @@ func TestConfine(t *testing.T) {
 		{"a cgroup escaping with ..", func(s *NodeState) { s.CgroupDirs = []string{"/sys/fs/cgroup/memory/node-e2e-1a2b3c/../victim"} }, func(s NodeState) bool { return len(s.CgroupDirs) == 0 }, "victim"},
 		{"a cgroup outside any hierarchy", func(s *NodeState) { s.CgroupDirs = []string{"/etc/node-e2e-1a2b3c"} }, func(s NodeState) bool { return len(s.CgroupDirs) == 0 }, "/etc"},
 		{"another runtime as the harness's own", func(s *NodeState) { s.RuntimeEndpoint = "unix:///run/containerd/containerd.sock" }, func(s NodeState) bool { return s.RuntimeEndpoint == "" }, "/run/containerd"},
+		{"an isolated run naming the host's kubelet root dir", func(s *NodeState) { s.KubeletRootDir = "/var/lib/kubelet" },
+			func(s NodeState) bool { return s.NodePlaces == PlacesFor(l, NodeLayoutIsolated) }, "/var/lib/kubelet"},
+		{"an isolated run naming another pod logs dir", func(s *NodeState) { s.PodLogsDir = "/etc" },
+			func(s NodeState) bool { return s.NodePlaces == PlacesFor(l, NodeLayoutIsolated) }, "/etc"},
+		{"an isolated run naming the kubepods cgroup", func(s *NodeState) { s.CgroupDirs = append(s.CgroupDirs, "/sys/fs/cgroup/memory/kubepods") },
+			func(s NodeState) bool { return len(s.CgroupDirs) == 2 }, "kubepods"},
+		{"an unknown node layout", func(s *NodeState) { s.NodeLayout = "everything"; s.KubeletRootDir = "/" },
+			func(s NodeState) bool { return s.NodePlaces == PlacesFor(l, NodeLayoutIsolated) }, "everything"},
 		{"a host path that is not one of HostPaths", func(s *NodeState) { s.CreatedHostPaths = []string{"/etc", "/var/lib/kubelet"} }, func(s NodeState) bool { return reflect.DeepEqual(s.CreatedHostPaths, []string{"/var/lib/kubelet"}) }, "/etc"},
 	}
 	for _, c := range cases {
@@ -66,6 +75,53 @@ func TestConfine(t *testing.T) {
 			}
 			if !c.check(got) {
 				t.Errorf("not confined: %+v", got)
+			}
+			if len(dropped) != 1 || !strings.Contains(dropped[0], c.note) {
+				t.Errorf("dropped = %q, want one note naming %q", dropped, c.note)
+			}
+		})
+	}
+	standard := own
+	standard.NodePlaces = PlacesFor(l, NodeLayoutStandard)
+	standard.CgroupDirs = append(append([]string(nil), own.CgroupDirs...), "/sys/fs/cgroup/memory/kubepods", "/sys/fs/cgroup/pids/kubepods")
+	standard.CreatedHostPaths = []string{"/var/lib/kubelet", "/var/log/pods"}
+	t.Run("a standard run's fixed places and kubepods cgroups are kept", func(t *testing.T) {
+		got, dropped, err := Confine(standard, dir, mounts)
+		if err != nil || len(dropped) > 0 || !reflect.DeepEqual(got, standard) {
+			t.Fatalf("Confine = %+v, %v, %v; want the state unchanged", got, dropped, err)
+		}
+	})
+	t.Run("a standard run under the systemd driver keeps kubepods.slice", func(t *testing.T) {
+		st := standard
+		st.SystemdCgroup = true
+		st.CgroupDirs = []string{"/sys/fs/cgroup/memory/node_e2e_1a2b3c.slice", "/sys/fs/cgroup/memory/kubepods.slice", "/sys/fs/cgroup/memory/kubepods"}
+		got, dropped, err := Confine(st, dir, mounts)
+		if err != nil || !reflect.DeepEqual(got.CgroupDirs, st.CgroupDirs[:2]) || len(dropped) != 1 || !strings.Contains(dropped[0], "memory/kubepods\"") {
+			t.Fatalf("Confine = %q, %q, %v; want the slices kept and the cgroupfs name dropped", got.CgroupDirs, dropped, err)
+		}
+	})
+	for name, c := range map[string]struct {
+		edit func(*NodeState)
+		note string
+	}{
+		"another kubelet root dir":     {func(s *NodeState) { s.KubeletRootDir = "/" }, `KubeletRootDir:/ `},
+		"another pod logs dir":         {func(s *NodeState) { s.PodLogsDir = "/var/log" }, "/var/log "},
+		"another cgroup root":          {func(s *NodeState) { s.CgroupRoot = "/system.slice" }, "/system.slice"},
+		"a cgroup below kubepods":      {func(s *NodeState) { s.CgroupDirs = append(s.CgroupDirs, "/sys/fs/cgroup/memory/kubepods/../victim") }, "victim"},
+		"a host path beyond HostPaths": {func(s *NodeState) { s.CreatedHostPaths = append(s.CreatedHostPaths, "/var/lib") }, "/var/lib\""},
+		"another kubepods-like cgroup": {func(s *NodeState) { s.CgroupDirs = append(s.CgroupDirs, "/sys/fs/cgroup/memory/kubepods-victim") }, "kubepods-victim"},
+	} {
+		t.Run("a standard run naming "+name, func(t *testing.T) {
+			st := standard
+			st.CgroupDirs = append([]string(nil), standard.CgroupDirs...)
+			st.CreatedHostPaths = append([]string(nil), standard.CreatedHostPaths...)
+			c.edit(&st)
+			got, dropped, err := Confine(st, dir, mounts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, standard) {
+				t.Errorf("not confined to the standard places:\n got %+v\nwant %+v", got, standard)
 			}
 			if len(dropped) != 1 || !strings.Contains(dropped[0], c.note) {
 				t.Errorf("dropped = %q, want one note naming %q", dropped, c.note)

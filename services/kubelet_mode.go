@@ -43,9 +43,10 @@ func (cfg KubeletModeConfig) SystemCgroups() SystemCgroups {
 	return SystemCgroupsFor(CgroupRootDir(l.CgroupRoot(), cfg.CgroupDriver == "systemd"), cfg.Launcher, l.KubeletUnitName(), own)
 }
 
-// WriteKubeletConfig writes the merged KubeletConfiguration for cfg and
-// returns its path.
-func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
+// WriteKubeletConfig writes the merged KubeletConfiguration for cfg, with
+// the pod logs dir and cgroup root the run recorded (places), and returns
+// its path.
+func WriteKubeletConfig(cfg KubeletModeConfig, places NodePlaces) (string, error) {
 	l := cfg.Layout
 	var user map[string]any
 	if cfg.UserConfigFile != "" {
@@ -63,20 +64,20 @@ func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
 		RuntimeEndpoint: cfg.RuntimeEndpoint,
 		ImageEndpoint:   cfg.ImageEndpoint,
 		StaticPodDir:    l.StaticPodDir(),
-		PodLogsDir:      l.PodLogsDir(),
+		PodLogsDir:      places.PodLogsDir,
 		VolumePluginDir: l.VolumePluginDir(),
 		ClientCAFile:    bundle.CACert,
 		TLSCertFile:     bundle.KubeletCert,
 		TLSKeyFile:      bundle.KubeletKey,
 		CgroupDriver:    cfg.CgroupDriver,
-		CgroupRoot:      l.CgroupRoot(),
+		CgroupRoot:      places.CgroupRoot,
 		KubeletCgroups:  sc.Kubelet,
 		FeatureGates:    cfg.FeatureGates,
 	}, user)
 	if err != nil {
 		return "", err
 	}
-	for _, d := range []string{l.KubeletRootDir(), l.StaticPodDir(), l.PodLogsDir(), l.VolumePluginDir()} {
+	for _, d := range []string{places.KubeletRootDir, l.StaticPodDir(), places.PodLogsDir, l.VolumePluginDir()} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return "", fmt.Errorf("kubelet: %w", err)
 		}
@@ -94,12 +95,18 @@ func WriteKubeletConfig(cfg KubeletModeConfig) (string, error) {
 func RunKubeletMode(ctx context.Context, cfg KubeletModeConfig) error {
 	log := klog.FromContext(ctx).WithName("kubelet-mode")
 	l := cfg.Layout
-	path, err := WriteKubeletConfig(cfg)
+	// The node recorded where the kubelet keeps its state (the node
+	// layout) before it started kubelet mode.
+	places, err := recordedPlaces(l)
+	if err != nil {
+		return err
+	}
+	path, err := WriteKubeletConfig(cfg, places)
 	if err != nil {
 		return err
 	}
 	kc := cfg.Kubelet
-	kc.ConfigFile, kc.Kubeconfig, kc.RootDir = path, l.KubeletKubeconfig(), l.KubeletRootDir()
+	kc.ConfigFile, kc.Kubeconfig, kc.RootDir = path, l.KubeletKubeconfig(), places.KubeletRootDir
 	sc := cfg.SystemCgroups()
 	kc.RuntimeCgroups = sc.Runtime
 	if cfg.Launcher == LauncherDirect {

@@ -21,7 +21,9 @@ type KubeletConfigInput struct {
 	UserFile string
 	// RuntimeEndpoint and ImageEndpoint are CRI socket URLs.
 	RuntimeEndpoint, ImageEndpoint string
-	// StaticPodDir, PodLogsDir and VolumePluginDir are kept under the run dir.
+	// StaticPodDir and VolumePluginDir are kept under the run dir;
+	// PodLogsDir is the one the run recorded (NodePlaces): under the run
+	// dir, or /var/log/pods in the standard node layout.
 	StaticPodDir, PodLogsDir, VolumePluginDir string
 	// ClientCAFile verifies the API server's client certificate.
 	ClientCAFile string
@@ -29,7 +31,8 @@ type KubeletConfigInput struct {
 	TLSCertFile, TLSKeyFile string
 	// CgroupDriver is "cgroupfs" or "systemd".
 	CgroupDriver string
-	// CgroupRoot is the run's own cgroup root, e.g. /node-e2e-1a2b3c.
+	// CgroupRoot is the recorded cgroup root (NodePlaces): the run's own,
+	// e.g. /node-e2e-1a2b3c, or / in the standard node layout.
 	CgroupRoot string
 	// KubeletCgroups is the kubelet's own system cgroup; "" leaves it unset.
 	KubeletCgroups string

@@ -56,6 +56,9 @@ type NodeConfig struct {
 	// Keep leaves everything running when the harness exits
 	// (--stop-services=false).
 	Keep bool
+	// NodeLayout says where the kubelet keeps its root dir, pod logs and
+	// cgroup root (--node-layout). Default isolated.
+	NodeLayout NodeLayout
 }
 
 // Node is a running node: control plane, runtime, kubelet.
@@ -103,21 +106,41 @@ type NodeState struct {
 	// CreatedHostPaths are the HostPaths that did not exist before the
 	// run: teardown removes them once they hold only leftovers.
 	CreatedHostPaths []string `json:"createdHostPaths,omitempty"`
+	// NodePlaces are the kubelet's root dir, pod logs dir and cgroup root,
+	// resolved once from the node layout (PlacesFor); every reader takes
+	// them from here.
+	NodePlaces
 }
 
 // CgroupRootDir is the directory of the kubelet's cgroup root in each
-// hierarchy: the run's cgroup root, or its slice under the systemd driver.
+// hierarchy: the recorded cgroup root, or its slice under the systemd
+// driver; "/" for the host's root cgroup (standard layout). A state that
+// records none (written before node layouts) is isolated: the run's own.
 func (st NodeState) CgroupRootDir() string {
+	switch st.CgroupRoot {
+	case "":
+		return st.RunCgroupDir()
+	case StandardCgroupRoot:
+		return "/"
+	}
+	return CgroupRootDir(st.CgroupRoot, st.SystemdCgroup)
+}
+
+// RunCgroupDir is the directory of the run's own cgroup in each hierarchy
+// (/node-e2e-<id>, or its slice under the systemd driver), which the run
+// creates: the kubelet's cgroup root in the isolated layout, and the home
+// of the kubelet's and the runtime's system cgroups in either layout.
+func (st NodeState) RunCgroupDir() string {
 	return CgroupRootDir(st.Layout.CgroupRoot(), st.SystemdCgroup)
 }
 
-// CgroupSlice is the systemd unit of the cgroup root under the systemd
-// driver (e.g. node_e2e_1a2b3c.slice), "" under cgroupfs.
+// CgroupSlice is the systemd unit of the run's own cgroup under the
+// systemd driver (e.g. node_e2e_1a2b3c.slice), "" under cgroupfs.
 func (st NodeState) CgroupSlice() string {
 	if !st.SystemdCgroup {
 		return ""
 	}
-	return strings.TrimPrefix(st.CgroupRootDir(), "/")
+	return strings.TrimPrefix(st.RunCgroupDir(), "/")
 }
 
 // NewNode returns a Node for cfg; Start brings it up.
@@ -167,7 +190,7 @@ func (e *StartupError) Unwrap() error { return e.Err }
 func (n *Node) Start(ctx context.Context) (err error) {
 	l := n.cfg.Layout
 	n.state = NodeState{Layout: l, NodeName: n.cfg.NodeName, Started: time.Now(), KubeletUnit: n.cfg.KubeletUnit, CreatedHostPaths: MissingPaths(HostPaths),
-		HarnessPid: os.Getpid(), Kept: n.cfg.Keep}
+		HarnessPid: os.Getpid(), Kept: n.cfg.Keep, NodePlaces: PlacesFor(l, n.cfg.NodeLayout)}
 	defer func() {
 		if err != nil {
 			n.log.Error(err, "startup failed; tearing down")
@@ -206,9 +229,16 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	// runs in its system cgroup under it.
 	if err := n.timed("cgroup root created", func() error {
 		n.state.SystemdCgroup = n.cfg.SystemdCgroup
-		dirs, err := CreateCgroupRoot(n.state.CgroupRootDir())
+		dirs, err := CreateCgroupRoot(n.state.RunCgroupDir())
 		n.state.CgroupDirs = dirs
-		n.state.SystemCgroups = SystemCgroupsFor(n.state.CgroupRootDir(), n.cfg.Launcher, n.cfg.KubeletUnit, n.cfg.RuntimeEndpoint == "")
+		if n.state.Standard() {
+			// The kubelet creates kubepods under the host's root cgroup;
+			// the preflight found none, so the run owns it.
+			mounts, merr := CgroupMountPoints()
+			n.state.CgroupDirs = append(n.state.CgroupDirs, KubepodsDirs(mounts, n.state.SystemdCgroup)...)
+			err = errors.Join(err, merr)
+		}
+		n.state.SystemCgroups = SystemCgroupsFor(n.state.RunCgroupDir(), n.cfg.Launcher, n.cfg.KubeletUnit, n.cfg.RuntimeEndpoint == "")
 		return errors.Join(err, n.saveState())
 	}); err != nil {
 		return fail("harness", "create cgroup root "+l.CgroupRoot(), err)

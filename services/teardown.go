@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -168,6 +169,12 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 		})
 		step("unmount", func() error { _, err := host.UnmountUnder(l.Dir); return err })
 	}
+	if st.Standard() {
+		step("unmount under "+st.KubeletRootDir, func() error { _, err := host.UnmountUnder(st.KubeletRootDir); return err })
+		if st.SystemdCgroup {
+			step("stop kubepods slice", func() error { return stopUnit(strings.TrimPrefix(KubepodsCgroup(true), "/")) })
+		}
+	}
 	if slice := st.CgroupSlice(); slice != "" {
 		step("stop cgroup slice", func() error { return stopUnit(slice) })
 	}
@@ -183,14 +190,30 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 	if st.Bridge != "" {
 		step("delete bridge", func() error { return DeleteLink(st.Bridge) })
 	}
-	if l.Dir != "" {
-		step("remove container log links", func() error { return RemoveContainerLogLinks("/var/log/containers", l.PodLogsDir()) })
+	if st.PodLogsDir != "" {
+		step("remove container log links", func() error { return RemoveContainerLogLinks("/var/log/containers", st.PodLogsDir) })
+	}
+	// In the standard layout the kubelet's root dir and pod logs dir held
+	// nothing before the run (the preflight checked): all they hold is
+	// the run's.
+	var standardDirs []string
+	if st.Standard() {
+		standardDirs = []string{st.KubeletRootDir, st.PodLogsDir}
+		step("remove the kubelet's root dir and pod logs", func() error {
+			var errs []error
+			for _, d := range standardDirs {
+				errs = append(errs, removeStandardDir(d, slices.Contains(st.CreatedHostPaths, d)))
+			}
+			return errors.Join(errs...)
+		})
 	}
 	if len(st.CreatedHostPaths) > 0 {
 		step("remove host directories the run created", func() error {
 			var errs []error
 			for _, p := range st.CreatedHostPaths {
-				errs = append(errs, RemoveIfOnlyLeftovers(p))
+				if !slices.Contains(standardDirs, p) {
+					errs = append(errs, RemoveIfOnlyLeftovers(p))
+				}
 			}
 			return errors.Join(errs...)
 		})
@@ -227,6 +250,34 @@ func removeRunDir(dir string) error {
 		return fmt.Errorf("mounts remain under %s (%s), e.g. of a kubelet still running: stop it and unmount them; not removing it", dir, strings.Join(m, ", "))
 	}
 	return os.RemoveAll(dir)
+}
+
+// removeStandardDir removes what dir holds, and dir itself when the run
+// created it, refusing while anything is mounted under it (removing would
+// follow the mount).
+func removeStandardDir(dir string, created bool) error {
+	mounts, err := host.ReadMounts()
+	if err != nil {
+		return err
+	}
+	if m := host.MountsUnder(mounts, dir); len(m) > 0 {
+		return fmt.Errorf("mounts remain under %s (%s): unmount them; not removing it", dir, strings.Join(m, ", "))
+	}
+	if created {
+		return os.RemoveAll(dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+	}
+	return errors.Join(errs...)
 }
 
 // DeleteLink deletes network interface name if it exists.

@@ -115,5 +115,6 @@ func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeCon
 		KubeletUnit:      unit,
 		Launcher:         launcher,
 		Keep:             !c.StopServices,
+		NodeLayout:       c.nodeLayout(),
 	}, endpoint, nil
 }

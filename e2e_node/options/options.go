@@ -87,6 +87,10 @@ type Config struct {
 	// CgroupDriver is the kubelet's and runc's cgroup driver. Default
 	// cgroupfs.
 	CgroupDriver string
+	// NodeLayout is where the harness's kubelet keeps its root dir, pod
+	// logs and cgroup root: isolated (the run's own places) or standard
+	// (a production node's). Default isolated (nodelayout.go).
+	NodeLayout string
 	// RunRoot holds run directories. Default $TMPDIR/node-e2e.
 	RunRoot string
 	// RunDir is the run directory: set by the harness for its child
@@ -135,6 +139,7 @@ func NewConfig() *Config {
 		CleanupStale:             true,
 		KubeletLauncher:          "auto",
 		CgroupDriver:             "cgroupfs",
+		NodeLayout:               "isolated",
 		RunRoot:                  filepath.Join(os.TempDir(), "node-e2e"),
 		PodCIDR:                  "10.233.0.0/24",
 		ContainerdPath:           "containerd",
@@ -184,6 +189,7 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.ListImages, "list-images", c.ListImages, "print every image the suite uses and exit")
 	fs.BoolVar(&c.ReportHTML, "report-html", c.ReportHTML, "render report.html, the run's page, in the report directory after the run")
 	fs.StringVar(&c.ReportHTMLOnly, "report-html-only", c.ReportHTMLOnly, "render report.html again in this existing report directory, then exit")
+	c.addNodeLayoutFlag(fs)
 }
 
 // stringList is a repeatable string flag.
@@ -240,6 +246,7 @@ func (c *Config) Validate() error {
 	} else if sock := c.NewLayout(time.Now()).ContainerdSocket() + ".ttrpc"; len(sock) > maxSocketPath {
 		errs = append(errs, fmt.Sprintf("--run-root=%q is too long: containerd's sockets under it (%s) would exceed %d bytes; choose a shorter --run-root", c.RunRoot, sock, maxSocketPath))
 	}
+	errs = append(errs, c.validateNodeLayout()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}

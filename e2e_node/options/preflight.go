@@ -78,6 +78,9 @@ func (c *Config) Preflight(ctx context.Context, bringsUpNode bool) error {
 	}{{10250, "kubelet"}, {10248, "kubelet healthz"}} {
 		add(checkPortFree(p.port, p.what))
 	}
+	// After stale runs are cleaned: a killed standard run's kubelet and
+	// state are gone by now.
+	add(c.checkNodeLayout(services.LiveHostProbe()))
 	return errors.Join(errs...)
 }
 
