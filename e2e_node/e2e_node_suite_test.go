@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,18 +16,15 @@ import (
 	"github.com/onsi/gomega"
 	"k8s.io/klog/v2"
 
-	"github.com/node-e2e/harness/e2e_node/options"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
-
-// cfg holds the flags; set once in TestMain, read by the specs.
-var cfg = options.NewConfig()
 
 func TestMain(m *testing.M) {
 	klog.InitFlags(flag.CommandLine)
 	cfg.AddFlags(flag.CommandLine)
 	flag.Parse()
+	cfg.NoteExplicit(flag.CommandLine)
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "e2e_node.test: unexpected argument %q: every setting is a --flag (ginkgo's own flags go to ginkgo, before e2e_node.test)\n", flag.Arg(0))
 		os.Exit(ExitUsage)
@@ -72,6 +68,11 @@ func TestMain(m *testing.M) {
 		if code := validateSystem(ginkgo.GinkgoParallelProcess() == 1); code != ExitOK {
 			os.Exit(code)
 		}
+		if first {
+			if code := prepareExternal(); code != ExitOK {
+				os.Exit(code)
+			}
+		}
 		code := m.Run()
 		if harness.failed.Load() {
 			// The node could not be brought up or torn down: that is the
@@ -97,19 +98,6 @@ func TestE2ENode(t *testing.T) {
 	}
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	ginkgo.RunSpecs(t, "Node e2e suite")
-}
-
-// harness is process 1's hold on the node it brought up.
-var harness struct {
-	node   *services.Node
-	layout run.Layout
-	// info is how the specs reach the node process 1 brought up.
-	info suiteInfo
-	// stopWatch ends the watch on the node's processes (see fault.go).
-	stopWatch func()
-	failed    atomic.Bool
-	// infoFile is the file that shares info with the other processes.
-	infoFile string
 }
 
 var _ = ginkgo.SynchronizedBeforeSuite(func(ctx context.Context) []byte {
@@ -148,6 +136,9 @@ var _ = ginkgo.SynchronizedAfterSuite(func(ctx context.Context) {
 	}
 }, func() {
 	removeSuiteInfo(harness.infoFile)
+	if err := finishExternal(); err != nil {
+		ginkgo.Fail(err.Error())
+	}
 	if harness.node == nil {
 		return
 	}
@@ -213,98 +204,6 @@ func cleanStaleRuns() int {
 		return ExitHarness
 	}
 	return ExitOK
-}
-
-// setUpNode brings up the node (or finds the one the flags name) and
-// returns how to reach it.
-func setUpNode(ctx context.Context) (suiteInfo, error) {
-	if !cfg.StartServices {
-		return existingNode()
-	}
-	l := cfg.NewLayout(time.Now())
-	harness.layout = l
-	nc, endpoint, err := cfg.NodeConfig(ctx, l)
-	if err != nil {
-		return suiteInfo{}, err
-	}
-	node := services.NewNode(nc)
-	harness.node = node
-	runReport.node = node
-	fmt.Fprintf(os.Stdout, "bringing up node %s in %s (logs in %s)\n", cfg.NodeName, l.Dir, l.ReportDir)
-	err = node.Start(ctx)
-	writePhases(os.Stdout, "startup phases:", node.Phases())
-	if err != nil {
-		harness.node = nil // Start tore down what it started.
-		return suiteInfo{}, err
-	}
-	fmt.Fprintf(os.Stdout, "node %s is Ready\n", cfg.NodeName)
-	info := suiteInfo{
-		Kubeconfig:      l.AdminKubeconfig(),
-		NodeName:        cfg.NodeName,
-		RuntimeEndpoint: endpoint,
-		StaticPodDir:    l.StaticPodDir(),
-		PodLogsDir:      node.State().PodLogsDir,
-		KubeletRootDir:  node.State().KubeletRootDir,
-		CgroupRoot:      node.State().CgroupRootDir(),
-		SystemdCgroup:   node.State().SystemdCgroup,
-		RunDir:          l.Dir,
-		ReportDir:       l.ReportDir,
-		Registry:        node.State().Registry,
-		OwnRuntime:      node.State().OwnRuntime,
-	}
-	if !cfg.StopServices {
-		instructions := keepInstructions(info, node.State())
-		fmt.Fprint(os.Stdout, instructions)
-		_ = run.WriteFile(filepath.Join(l.ReportDir, "node-instructions.txt"), []byte(instructions), 0o644)
-	}
-	return info, nil
-}
-
-// existingNode describes a node the harness did not start this time.
-func existingNode() (suiteInfo, error) {
-	if cfg.RunDir != "" {
-		var st services.NodeState
-		if err := run.ReadJSON(filepath.Join(cfg.RunDir, "node.json"), &st); err != nil {
-			return suiteInfo{}, fmt.Errorf("--run-dir=%s: %w (give the run directory printed by a --stop-services=false run)", cfg.RunDir, err)
-		}
-		harness.layout = st.Layout
-		return suiteInfo{
-			Kubeconfig:      st.Layout.AdminKubeconfig(),
-			NodeName:        st.NodeName,
-			RuntimeEndpoint: st.RuntimeEndpoint,
-			StaticPodDir:    st.Layout.StaticPodDir(),
-			PodLogsDir:      st.PodLogsDir,
-			KubeletRootDir:  st.KubeletRootDir,
-			CgroupRoot:      st.CgroupRootDir(),
-			SystemdCgroup:   st.SystemdCgroup,
-			RunDir:          st.Layout.Dir,
-			ReportDir:       st.Layout.ReportDir,
-			Registry:        st.Registry,
-			OwnRuntime:      st.OwnRuntime,
-		}, nil
-	}
-	if cfg.Kubeconfig == "" && cfg.Host == "" {
-		return suiteInfo{}, errors.New("--start-services=false: give --run-dir, --kubeconfig or --host")
-	}
-	return suiteInfo{
-		Kubeconfig:      cfg.Kubeconfig,
-		Host:            cfg.Host,
-		HostCAFile:      cfg.HostCAFile,
-		BearerToken:     cfg.BearerToken,
-		NodeName:        cfg.NodeName,
-		RuntimeEndpoint: cfg.ContainerRuntimeEndpoint,
-		ReportDir:       cfg.ReportDir,
-	}, nil
-}
-
-func teardownPhases(all []run.Phase) []run.Phase {
-	var out []run.Phase
-	for _, p := range all {
-		if len(p.Name) >= 8 && p.Name[:8] == "teardown" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // skipSuite is set when plainGoTest holds.

@@ -24,6 +24,7 @@ import (
 // loopback-only control plane, per-run credentials kept private, a kubelet
 // that authenticates and authorizes every request.
 var _ = ginkgo.Describe("Harness security", ginkgo.Label("Harness"), func() {
+	ginkgo.BeforeEach(needHarnessNode)
 	insecureGet := func(ctx context.Context, u, token string) (int, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {

@@ -22,6 +22,7 @@ import (
 // These specs attack the live node as another local user could: write to
 // etcd past the API server, or replace an image the specs run.
 var _ = ginkgo.Describe("Harness security", ginkgo.Label("Harness"), func() {
+	ginkgo.BeforeEach(needHarnessNode)
 	// do sends a request with a short timeout and returns its status, or
 	// the error that refused it.
 	do := func(ctx context.Context, tc *tls.Config, method, url string, body []byte) (int, error) {

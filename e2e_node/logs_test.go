@@ -11,6 +11,8 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/node-e2e/harness/e2e_node/nodefacts"
 )
 
 var _ = ginkgo.Describe("Container logs", ginkgo.Label("NodeConformance"), func() {
@@ -18,9 +20,7 @@ var _ = ginkgo.Describe("Container logs", ginkgo.Label("NodeConformance"), func(
 	ginkgo.BeforeEach(func(ctx context.Context) { ns = createNamespace(ctx, "logs") })
 
 	ginkgo.It("keeps each container's log under <pod logs dir>/<namespace>_<pod>_<uid>/<container>/", func(ctx context.Context) {
-		if env.info.PodLogsDir == "" {
-			ginkgo.Skip("the kubelet's pod logs directory is unknown: the node was not started by this harness (give --run-dir)")
-		}
+		needFact(env.info.PodLogsDir, nodefacts.PodLogsDir)
 		name := uniqueName("layout")
 		pod := createPod(ctx, ns, busyboxPod(name, "sh", "-c", "echo line-one; echo line-two"))
 		awaitPodPhase(ctx, ns, name, v1.PodSucceeded, 2*time.Minute)

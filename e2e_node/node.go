@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/onsi/ginkgo/v2"
+
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
@@ -35,6 +37,40 @@ type suiteInfo struct {
 	// OwnRuntime is set when the runtime is the harness's containerd,
 	// configured to pull from Registry.
 	OwnRuntime bool `json:"ownRuntime,omitempty"`
+	// NodePulls is set when the node's runtime pulls from Registry (its
+	// public repositories without credentials); otherwise the suite's
+	// images were imported into it.
+	NodePulls bool `json:"nodePulls,omitempty"`
+	// PrivateNeedsAuth is set when Registry refuses the private test
+	// image to a client without credentials.
+	PrivateNeedsAuth bool `json:"privateNeedsAuth,omitempty"`
+	// Unknown maps each fact about a node the harness did not start that
+	// the suite could not learn to the message a spec needing it skips
+	// with (nodefacts.go).
+	Unknown map[string]string `json:"unknown,omitempty"`
+}
+
+// needHarnessNode skips a spec that tests the node the harness brings up
+// itself (its control plane, registry and kubelet configuration) when the
+// node is one it did not start.
+func needHarnessNode() {
+	if env.info.RunDir == "" {
+		ginkgo.Skip("tests the node the harness brings up itself (its control plane, registry and kubelet configuration): this node was not started by it")
+	}
+}
+
+// needFact returns value, the node's fact called name (nodefacts.go), or
+// skips the spec naming the fact, why it is unknown and the flag that
+// gives it.
+func needFact(value, name string) string {
+	if value == "" {
+		msg := env.info.Unknown[name]
+		if msg == "" {
+			msg = "the node's " + name + " is unknown (the node was not started by this harness; give --run-dir of a run left by --stop-services=false)"
+		}
+		ginkgo.Skip(msg)
+	}
+	return value
 }
 
 // writePhases prints a table of timed phases.

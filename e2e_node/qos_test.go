@@ -13,6 +13,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/node-e2e/harness/e2e_node/nodefacts"
 	"github.com/node-e2e/harness/services"
 )
 
@@ -21,9 +22,7 @@ import (
 // layout does not apply.
 func podCgroupV1(controller string, p *v1.Pod) string {
 	ginkgo.GinkgoHelper()
-	if env.info.CgroupRoot == "" {
-		ginkgo.Skip("the kubelet's cgroup root is unknown: the node was not started by this harness (give --run-dir)")
-	}
+	needFact(env.info.CgroupRoot, nodefacts.CgroupRoot)
 	if _, err := os.Stat("/sys/fs/cgroup/" + controller + "/cgroup.procs"); err != nil {
 		ginkgo.Skip("no cgroup v1 " + controller + " hierarchy on this host: the spec reads v1 cgroup files")
 	}

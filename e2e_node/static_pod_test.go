@@ -13,13 +13,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/node-e2e/harness/e2e_node/nodefacts"
 )
 
 var _ = ginkgo.Describe("Static pods", ginkgo.Label("NodeConformance"), func() {
 	ginkgo.It("get a mirror pod in the API while their manifest is in the static pod directory, updated with the manifest", func(ctx context.Context) {
-		if env.info.StaticPodDir == "" {
-			ginkgo.Skip("the static pod directory is unknown: the node was not started by this harness (give --run-dir)")
-		}
+		needFact(env.info.StaticPodDir, nodefacts.StaticPodPath)
 		ns := createNamespace(ctx, "static")
 		name := uniqueName("static")
 		pod := busyboxPod(name, "sleep", "3600")

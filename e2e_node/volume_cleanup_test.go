@@ -10,13 +10,13 @@ import (
 	"github.com/onsi/gomega"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/node-e2e/harness/e2e_node/nodefacts"
 )
 
 var _ = ginkgo.Describe("Volume cleanup", ginkgo.Label("NodeConformance"), func() {
 	ginkgo.It("removes a deleted pod's volumes and directory from the kubelet's root", func(ctx context.Context) {
-		if env.info.KubeletRootDir == "" {
-			ginkgo.Skip("the kubelet's root directory is unknown: the node was not started by this harness (give --run-dir)")
-		}
+		needFact(env.info.KubeletRootDir, nodefacts.KubeletRootDir)
 		ns := createNamespace(ctx, "volclean")
 		_, err := env.client.CoreV1().Secrets(ns).Create(ctx, &v1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s"}, StringData: map[string]string{"k": "v"}}, metav1.CreateOptions{})
 		gomega.Expect(err).NotTo(gomega.HaveOccurred())

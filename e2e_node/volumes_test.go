@@ -90,7 +90,7 @@ var _ = ginkgo.Describe("emptyDir and hostPath volumes", ginkgo.Label("NodeConfo
 		// a mount of its own: on the filesystem that holds the root dir
 		// (tmpfs too, where the node keeps it there, as systemd-sandbox's
 		// /tmp does).
-		diskFS := "" // unknown: the node was not started by this harness
+		diskFS := "" // unknown: a weaker check below, rather than a skip
 		if dir := env.info.KubeletRootDir; dir != "" {
 			fs, err := services.FSTypeOf(dir)
 			gomega.Expect(err).NotTo(gomega.HaveOccurred(), "filesystem of the kubelet root dir")

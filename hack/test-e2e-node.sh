@@ -19,6 +19,7 @@ PARALLELISM=${PARALLELISM:-2}
 GINKGO_FLAGS=${GINKGO_FLAGS-} TEST_ARGS=${TEST_ARGS-}
 ARTIFACTS=${ARTIFACTS:-/tmp/_artifacts/$(date +%y%m%dT%H%M%S)}
 KUBELET_CONFIG_FILE=${KUBELET_CONFIG_FILE-} CONTAINER_RUNTIME_ENDPOINT=${CONTAINER_RUNTIME_ENDPOINT-}
+START_SERVICES=${START_SERVICES-} KUBECONFIG=${KUBECONFIG-}
 SYSTEMD=${SYSTEMD-} REMOTE=${REMOTE:-false}
 
 die() {
@@ -102,6 +103,14 @@ if [[ -n $KUBELET_CONFIG_FILE ]]; then
 fi
 if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
   args+=(--container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
+fi
+# A node the harness did not start: e2e_node.test checks the value (and
+# that it has a kubeconfig), naming the flag. KUBECONFIG counts only then.
+if [[ -n $START_SERVICES ]]; then
+  args+=(--start-services="$START_SERVICES")
+fi
+if [[ $START_SERVICES == false && -n $KUBECONFIG ]]; then
+  args+=(--kubeconfig="$KUBECONFIG")
 fi
 
 case $SYSTEMD in

@@ -81,6 +81,16 @@ func RemovePodSandboxes(ctx context.Context, endpoint string, keep func(*runtime
 // PullImages pulls refs through the CRI image service at endpoint, a few at
 // a time. The error names every image that failed.
 func PullImages(ctx context.Context, endpoint string, refs []string) error {
+	return PullImagesAs(ctx, endpoint, refs, "", "")
+}
+
+// PullImagesAs is PullImages with the registry's credentials (none when
+// user is empty).
+func PullImagesAs(ctx context.Context, endpoint string, refs []string, user, password string) error {
+	var auth *runtimeapi.AuthConfig
+	if user != "" {
+		auth = &runtimeapi.AuthConfig{Username: user, Password: password}
+	}
 	conn, err := DialCRI(endpoint)
 	if err != nil {
 		return err
@@ -92,7 +102,7 @@ func PullImages(ctx context.Context, endpoint string, refs []string) error {
 	errs := make([]error, len(refs))
 	for i, ref := range refs {
 		g.Go(func() error {
-			if _, err := is.PullImage(ctx, &runtimeapi.PullImageRequest{Image: &runtimeapi.ImageSpec{Image: ref}}); err != nil {
+			if _, err := is.PullImage(ctx, &runtimeapi.PullImageRequest{Image: &runtimeapi.ImageSpec{Image: ref}, Auth: auth}); err != nil {
 				errs[i] = fmt.Errorf("pull %s through CRI at %s: %w", ref, endpoint, err)
 			}
 			return nil
@@ -121,4 +131,22 @@ func ListImageRefs(ctx context.Context, endpoint string) ([]string, error) {
 	}
 	slices.Sort(refs)
 	return refs, nil
+}
+
+// RemoveImages removes refs from the runtime at endpoint; an image already
+// gone is not an error.
+func RemoveImages(ctx context.Context, endpoint string, refs []string) error {
+	conn, err := DialCRI(endpoint)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	is := runtimeapi.NewImageServiceClient(conn)
+	var errs []error
+	for _, ref := range refs {
+		if _, err := is.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: ref}}); err != nil {
+			errs = append(errs, fmt.Errorf("remove image %s through CRI at %s: %w", ref, endpoint, err))
+		}
+	}
+	return errors.Join(errs...)
 }

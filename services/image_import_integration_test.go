@@ -97,7 +97,7 @@ func TestIntegrationExternalRuntimeFindsImagesByDigest(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	if err := importToExternalRuntime(ctx, endpoint, filepath.Join(dir, "images"), state); err != nil {
+	if err := ImportImages(ctx, endpoint, filepath.Join(dir, "images"), state); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := DialCRI(endpoint)

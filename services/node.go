@@ -248,7 +248,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}
 	if !n.state.OwnRuntime {
 		if err := n.timed("images imported", func() error {
-			return importToExternalRuntime(ctx, n.state.RuntimeEndpoint, l.ImagesDir(), n.state.Registry)
+			return ImportImages(ctx, n.state.RuntimeEndpoint, l.ImagesDir(), n.state.Registry)
 		}); err != nil {
 			return fail("images", "import the suite's images into "+n.state.RuntimeEndpoint, err)
 		}
@@ -407,11 +407,11 @@ func PrepullImages(reg *run.RegistryState) []string {
 	return refs
 }
 
-// importToExternalRuntime copies the registry's public images into a
-// runtime the harness did not configure (it may not pull from a plain-HTTP
-// registry): it writes them into an archive under dir and imports that with
-// ctr, so the endpoint must be a containerd socket.
-func importToExternalRuntime(ctx context.Context, endpoint, dir string, reg *run.RegistryState) error {
+// ImportImages copies the registry's public images into a runtime the
+// harness did not configure (it may not pull from a plain-HTTP registry):
+// it writes them into an archive under dir and imports that with ctr, so
+// the endpoint must be a containerd socket.
+func ImportImages(ctx context.Context, endpoint, dir string, reg *run.RegistryState) error {
 	archive := filepath.Join(dir, "images.tar")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err

@@ -35,9 +35,15 @@ func PodCgroupDir(rootDir string, systemdDriver bool, qos v1.PodQOSClass, uid ty
 	}
 	parts = append(parts, strings.ReplaceAll(pod, "-", "_"))
 	dir := rootDir
+	// Under the root slice ("/", -.slice) the kubelet's slices have no
+	// prefix: kubepods.slice, kubepods-burstable.slice, ...
 	prefix := strings.TrimSuffix(path.Base(rootDir), ".slice")
 	for _, p := range parts {
-		prefix += "-" + p
+		if prefix == "/" || prefix == "" || prefix == "-" {
+			prefix = p
+		} else {
+			prefix += "-" + p
+		}
 		dir = path.Join(dir, prefix+".slice")
 	}
 	return dir

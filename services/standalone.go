@@ -3,9 +3,11 @@ package services
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/internal/shell"
@@ -42,8 +44,14 @@ type StandaloneInfo struct {
 	KubeletConfig     string
 	RegistryHost      string
 	HostsDir          string
-	KubeletCommand    []string
-	SuiteCommand      []string
+	// SandboxImage is the pause image in the registry, by digest: the
+	// runtime's sandbox image (containerd's sandbox_image).
+	SandboxImage string
+	// RegistryCredentials holds the registry's user:password (0600), for
+	// the suite's --image-registry-credentials-file.
+	RegistryCredentials string
+	KubeletCommand      []string
+	SuiteCommand        []string
 }
 
 // GenerateStandaloneCredentials makes the run's CA, certificates and
@@ -96,14 +104,23 @@ func StandaloneKubeletCommand(cfg StandaloneConfig) []string {
 }
 
 // StandaloneSuiteCommand is the suite's command line against the node the
-// user's kubelet registers. Pure.
-func StandaloneSuiteCommand(cfg StandaloneConfig) []string {
+// user's kubelet registers, taking its images from the run's registry at
+// registryHost (which the user's containerd pulls from). Pure.
+func StandaloneSuiteCommand(cfg StandaloneConfig, registryHost string) []string {
 	return []string{"ginkgo", cfg.SuiteBinary, "--",
 		"--start-services=false",
 		"--kubeconfig=" + cfg.Layout.AdminKubeconfig(),
 		"--node-name=" + cfg.NodeName,
 		"--container-runtime-endpoint=" + cfg.RuntimeEndpoint,
+		"--image-registry=" + registryHost,
+		"--image-registry-credentials-file=" + StandaloneRegistryCredentials(cfg.Layout),
 	}
+}
+
+// StandaloneRegistryCredentials is the file that holds the run registry's
+// user:password.
+func StandaloneRegistryCredentials(l run.Layout) string {
+	return filepath.Join(l.PKIDir(), "registry-credentials")
 }
 
 // WriteStandaloneFiles writes, once the services serve, the admin and
@@ -139,15 +156,21 @@ func WriteStandaloneFiles(cfg StandaloneConfig, st run.ServicesState) (Standalon
 	if err := registry.WriteHostsDir(l.ContainerdRegistryDir(), st.Registry.Host); err != nil {
 		return StandaloneInfo{}, fmt.Errorf("containerd hosts.toml: %w", err)
 	}
+	creds := StandaloneRegistryCredentials(l)
+	if err := run.WriteFile(creds, []byte(st.Registry.Username+":"+st.Registry.Password+"\n"), 0o600); err != nil {
+		return StandaloneInfo{}, fmt.Errorf("registry credentials: %w", err)
+	}
 	return StandaloneInfo{
-		APIServerURL:      st.APIServerURL,
-		AdminKubeconfig:   l.AdminKubeconfig(),
-		KubeletKubeconfig: l.KubeletKubeconfig(),
-		KubeletConfig:     l.KubeletConfigFile(),
-		RegistryHost:      st.Registry.Host,
-		HostsDir:          l.ContainerdRegistryDir(),
-		KubeletCommand:    StandaloneKubeletCommand(cfg),
-		SuiteCommand:      StandaloneSuiteCommand(cfg),
+		APIServerURL:        st.APIServerURL,
+		AdminKubeconfig:     l.AdminKubeconfig(),
+		KubeletKubeconfig:   l.KubeletKubeconfig(),
+		KubeletConfig:       l.KubeletConfigFile(),
+		RegistryHost:        st.Registry.Host,
+		HostsDir:            l.ContainerdRegistryDir(),
+		SandboxImage:        st.Registry.Images[images.PauseName],
+		RegistryCredentials: creds,
+		KubeletCommand:      StandaloneKubeletCommand(cfg),
+		SuiteCommand:        StandaloneSuiteCommand(cfg, st.Registry.Host),
 	}, nil
 }
 
@@ -162,6 +185,8 @@ func StandaloneSummary(info StandaloneInfo, nodeName string, ready time.Duration
 	fmt.Fprintf(&b, "  kubelet config:     %s\n", info.KubeletConfig)
 	fmt.Fprintf(&b, "  image registry:     %s\n", info.RegistryHost)
 	fmt.Fprintf(&b, "  containerd hosts:   %s (set config_path to it in containerd's registry config, so it pulls from %s over HTTP)\n", info.HostsDir, info.RegistryHost)
+	fmt.Fprintf(&b, "  sandbox image:      %s (containerd's sandbox_image: no other registry is needed)\n", info.SandboxImage)
+	fmt.Fprintf(&b, "  registry login:     %s (user:password, for pushes and the private repository)\n", info.RegistryCredentials)
 	fmt.Fprintf(&b, "run your kubelet (as root):\n  %s\n", shell.Join(info.KubeletCommand...))
 	fmt.Fprintf(&b, "then the suite:\n  %s\n", shell.Join(info.SuiteCommand...))
 	b.WriteString("stop with Ctrl-C or SIGTERM (stop your kubelet first): the run directory is removed.\n")

@@ -39,12 +39,14 @@ func TestStandaloneCommands(t *testing.T) {
 			"--hostname-override=n1",
 			"--v=2",
 		}},
-		{"suite", StandaloneSuiteCommand(cfg), []string{
+		{"suite", StandaloneSuiteCommand(cfg, "127.0.0.1:5000"), []string{
 			"ginkgo", "/bin/e2e_node.test", "--",
 			"--start-services=false",
 			"--kubeconfig=/r/20261130-000000-abcdef/admin.kubeconfig",
 			"--node-name=n1",
 			"--container-runtime-endpoint=unix:///run/containerd/containerd.sock",
+			"--image-registry=127.0.0.1:5000",
+			"--image-registry-credentials-file=/r/20261130-000000-abcdef/pki/registry-credentials",
 		}},
 	} {
 		if !slices.Equal(tc.got, tc.want) {
@@ -96,7 +98,7 @@ func TestStandaloneSummary(t *testing.T) {
 	info := StandaloneInfo{
 		APIServerURL: "https://127.0.0.1:1234", AdminKubeconfig: "/r/admin.kubeconfig", KubeletKubeconfig: "/r/kubelet.kubeconfig",
 		KubeletConfig: "/r/kubelet/config.yaml", RegistryHost: "127.0.0.1:5000", HostsDir: "/r/containerd/certs.d",
-		KubeletCommand: StandaloneKubeletCommand(cfg), SuiteCommand: StandaloneSuiteCommand(cfg),
+		KubeletCommand: StandaloneKubeletCommand(cfg), SuiteCommand: StandaloneSuiteCommand(cfg, "127.0.0.1:5000"),
 	}
 	s := StandaloneSummary(info, "n1", 1500*time.Millisecond)
 	for _, want := range []string{

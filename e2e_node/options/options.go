@@ -121,6 +121,10 @@ type Config struct {
 	// again from its files (JUnit or Ginkgo JSON, logs, the run's JSON
 	// files); then the binary exits. Default "".
 	ReportHTMLOnly string
+	// External describes a node the harness did not start (external.go).
+	External External
+	// explicit holds the names of the flags given on the command line.
+	explicit map[string]bool
 }
 
 // maxSocketPath is the longest unix socket path containerd accepts.
@@ -189,8 +193,20 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.ListImages, "list-images", c.ListImages, "print every image the suite uses and exit")
 	fs.BoolVar(&c.ReportHTML, "report-html", c.ReportHTML, "render report.html, the run's page, in the report directory after the run")
 	fs.StringVar(&c.ReportHTMLOnly, "report-html-only", c.ReportHTMLOnly, "render report.html again in this existing report directory, then exit")
+	c.addExternalFlags(fs)
 	c.addNodeLayoutFlag(fs)
 }
+
+// NoteExplicit records which flags of fs were given, once fs is parsed:
+// where a flag's default means "the harness's node", a node the harness did
+// not start is described only by what the user said.
+func (c *Config) NoteExplicit(fs *flag.FlagSet) {
+	c.explicit = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.explicit[f.Name] = true })
+}
+
+// Explicit reports whether flag name was given on the command line.
+func (c *Config) Explicit(name string) bool { return c.explicit[name] }
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -246,6 +262,7 @@ func (c *Config) Validate() error {
 	} else if sock := c.NewLayout(time.Now()).ContainerdSocket() + ".ttrpc"; len(sock) > maxSocketPath {
 		errs = append(errs, fmt.Sprintf("--run-root=%q is too long: containerd's sockets under it (%s) would exceed %d bytes; choose a shorter --run-root", c.RunRoot, sock, maxSocketPath))
 	}
+	errs = append(errs, c.validateExternal()...)
 	errs = append(errs, c.validateNodeLayout()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))

@@ -64,6 +64,12 @@ func localArgs(v map[string]string) []string {
 	if v["CONTAINER_RUNTIME_ENDPOINT"] != "" {
 		args = append(args, "--container-runtime-endpoint="+v["CONTAINER_RUNTIME_ENDPOINT"])
 	}
+	if v["START_SERVICES"] != "" {
+		args = append(args, "--start-services="+v["START_SERVICES"])
+	}
+	if v["START_SERVICES"] == "false" && v["KUBECONFIG"] != "" {
+		args = append(args, "--kubeconfig="+v["KUBECONFIG"])
+	}
 	return args
 }
 
@@ -248,7 +254,7 @@ func TestMakeTestE2ENodeVariablesCovered(t *testing.T) {
 	got := makefileVariables(t, s.repo)
 	for _, v := range []string{
 		"FOCUS", "SKIP", "LABEL_FILTER", "PARALLELISM", "GINKGO_FLAGS", "TEST_ARGS", "ARTIFACTS",
-		"KUBELET_CONFIG_FILE", "CONTAINER_RUNTIME_ENDPOINT", "OUT_DIR", "SYSTEMD", "REMOTE",
+		"KUBELET_CONFIG_FILE", "CONTAINER_RUNTIME_ENDPOINT", "START_SERVICES", "KUBECONFIG", "OUT_DIR", "SYSTEMD", "REMOTE",
 		"HOSTS", "IMAGES", "SSH_OPTIONS", "SSH_USER", "SSH_KEY", "TIMEOUT",
 	} {
 		if !slices.Contains(got, v) {
@@ -418,5 +424,34 @@ func mustMkdir(t *testing.T, dir string, mode os.FileMode) {
 	}
 	if err := os.Chmod(dir, mode); err != nil { // past the umask
 		t.Fatal(err)
+	}
+}
+
+// TestMakeTestE2ENodeExistingNode checks START_SERVICES=false with
+// KUBECONFIG (a node the harness did not start): the kubeconfig reaches
+// the suite verbatim, and a KUBECONFIG exported for kubectl reaches it
+// only then.
+func TestMakeTestE2ENodeExistingNode(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start string
+		inEnv bool
+	}{
+		{"START_SERVICES=false, command line", "false", false},
+		{"START_SERVICES=false, environment", "false", true},
+		{"KUBECONFIG alone is ignored", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStubbedMake(t)
+			vars := map[string]string{
+				"OUT_DIR":    filepath.Join(s.dir, "out"),
+				"ARTIFACTS":  filepath.Join(s.dir, "artifacts"),
+				"KUBECONFIG": filepath.Join(s.dir, "kc "+payload(s.canary, "KUBECONFIG")),
+			}
+			if tc.start != "" {
+				vars["START_SERVICES"] = tc.start
+			}
+			runMode(t, s, "local", vars, nil, tc.inEnv)
+		})
 	}
 }

@@ -45,6 +45,11 @@ func (r *Registry) Push(ctx context.Context, repo, tag string, img v1.Image) (st
 // returns the manifest digest of each, by the same key. The first failure
 // cancels the rest and is returned naming its image.
 func (r *Registry) PushAll(ctx context.Context, images map[string]v1.Image) (map[string]string, error) {
+	return pushAll(ctx, images, r.Push)
+}
+
+// pushAll pushes images, keyed by "repo:tag", with push, a few at a time.
+func pushAll(ctx context.Context, images map[string]v1.Image, push func(ctx context.Context, repo, tag string, img v1.Image) (string, error)) (map[string]string, error) {
 	keys := slices.Sorted(maps.Keys(images))
 	for _, key := range keys {
 		if _, _, ok := splitRepoTag(key); !ok {
@@ -58,7 +63,7 @@ func (r *Registry) PushAll(ctx context.Context, images map[string]v1.Image) (map
 		repo, tag, _ := splitRepoTag(key)
 		img := images[key]
 		g.Go(func() (err error) {
-			digests[i], err = r.Push(ctx, repo, tag, img)
+			digests[i], err = push(ctx, repo, tag, img)
 			return err
 		})
 	}
