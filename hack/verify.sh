@@ -104,7 +104,11 @@ for c in "${checks[@]}"; do
   esac
 done
 start=$SECONDS
+took=()
 for c in "${checks[@]}"; do
+  t=$SECONDS
   "check_$c"
+  took+=("$c $((SECONDS - t))s")
 done
-echo "verify.sh: ${checks[*]}: passed in $((SECONDS - start))s"
+summary=$(printf '%s, ' "${took[@]}")
+echo "verify.sh: passed in $((SECONDS - start))s (${summary%, })"
