@@ -58,7 +58,7 @@ type Facts struct {
 	Facts       []Fact `json:"facts"`
 }
 
-// get returns the fact called name.
+// Get returns the fact called name.
 func (f *Facts) Get(name string) Fact {
 	for _, x := range f.Facts {
 		if x.Name == name {
@@ -68,10 +68,10 @@ func (f *Facts) Get(name string) Fact {
 	return Fact{Name: name, Unknown: "not looked for", Flag: Flags[name]}
 }
 
-// value returns the fact's value, "" when unknown.
+// Value returns the fact's value, "" when unknown.
 func (f *Facts) Value(name string) string { return f.Get(name).Value }
 
-// unknown maps every unknown fact to the message a spec that needs it
+// Unknown maps every unknown fact to the message a spec that needs it
 // skips with.
 func (f *Facts) Unknown() map[string]string {
 	out := map[string]string{}
@@ -83,7 +83,7 @@ func (f *Facts) Unknown() map[string]string {
 	return out
 }
 
-// skipMessage names the fact, why it is unknown, and the flag that gives it.
+// SkipMessage names the fact, why it is unknown, and the flag that gives it.
 func SkipMessage(x Fact) string {
 	msg := fmt.Sprintf("the node's %s is unknown: %s", x.Name, x.Unknown)
 	if x.Flag != "" {
