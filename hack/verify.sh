@@ -40,10 +40,6 @@ $bad"
 
 check_vet() {
   step "go vet ./..."
-  # A package is vetted together with its tests: e2e_node's plain files
-  # still use state defined in its _test.go files (issue 15, item 4), so
-  # `go vet ./...`, which vets a package with its tests, is the form that
-  # works for it as for every other package.
   go vet ./...
 }
 
@@ -62,20 +58,10 @@ staticcheck_bin() {
 }
 
 check_staticcheck() {
-  local bin pkgs
+  local bin
   bin=$(staticcheck_bin)
   step "staticcheck $STATICCHECK_VERSION (staticcheck.conf)"
-  # staticcheck also loads each package without its tests; e2e_node does
-  # not build that way until its bring-up leaves its _test.go files (issue
-  # 15, item 4), so until then it is checked by go vet alone. This says so
-  # on every run, and checks it again as soon as it builds.
-  pkgs=$(go list ./...)
-  if ! go build -o /dev/null ./e2e_node 2>/dev/null; then
-    echo "NOTE: staticcheck skips e2e_node: its plain files do not build without its _test.go files yet (issue 15, item 4)"
-    pkgs=$(grep -v '/e2e_node$' <<<"$pkgs")
-  fi
-  # shellcheck disable=SC2086 # one package per word
-  "$bin" $pkgs
+  "$bin" ./...
 }
 
 check_shellcheck() {
