@@ -1,7 +1,10 @@
 package e2e_node
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -45,20 +48,29 @@ func validateSystem(first bool) int {
 }
 
 // writeSystemValidation writes the report into dir and returns its path,
-// or says why it could not.
+// or says why it could not. A report dir that does not exist yet (the run
+// creates it) gets the report at the end instead.
 func writeSystemValidation(dir string) string {
 	path := filepath.Join(dir, systemValidationFile)
-	if err := run.WriteFile(path, []byte(systemValidation), 0o644); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e_node.test: %v\n", err)
-		return "stdout"
+	err := run.WriteFile(path, []byte(systemValidation), 0o644)
+	switch {
+	case err == nil:
+		systemValidationWritten = true
+		return path
+	case errors.Is(err, fs.ErrNotExist):
+		return path + " (written at the end of the run)"
 	}
-	return path
+	fmt.Fprintf(os.Stderr, "e2e_node.test: %v\n", err)
+	return "stdout"
 }
 
-// The default report directory is known only once process 1 has chosen
-// the run's layout: the report goes there at the end.
+// systemValidationWritten is set once the report is in the report dir.
+var systemValidationWritten bool
+
+// The report directory may be known, or exist, only once process 1 has
+// brought up the node: then the report goes there at the end.
 var _ = ginkgo.ReportAfterSuite("system validation", func(ginkgo.Report) {
-	if systemValidation != "" && cfg.ReportDir == "" && harness.layout.ReportDir != "" {
-		writeSystemValidation(harness.layout.ReportDir)
+	if dir := cmp.Or(cfg.ReportDir, harness.layout.ReportDir); systemValidation != "" && !systemValidationWritten && dir != "" {
+		writeSystemValidation(dir)
 	}
 })
