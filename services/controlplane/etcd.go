@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
@@ -45,6 +46,9 @@ type Etcd struct {
 	cfg  EtcdConfig
 	etcd *embed.Etcd
 	url  string
+	// closing is set by Stop: etcd's logger then drops the errors its
+	// serving goroutines log about the listeners Close shuts.
+	closing atomic.Bool
 }
 
 // NewEtcd returns an Etcd for cfg; Start runs it.
@@ -60,7 +64,7 @@ func NewEtcd(cfg EtcdConfig) *Etcd {
 // speak TLS only and require a client certificate signed by the run's CA:
 // any local user can connect to a loopback port, and whoever writes to etcd
 // bypasses the API server's authentication and authorization.
-func (e *Etcd) embedConfig() *embed.Config {
+func (e *Etcd) embedConfig() (*embed.Config, error) {
 	c := embed.NewConfig()
 	c.Name = "node-e2e"
 	c.Dir = e.cfg.DataDir
@@ -83,9 +87,14 @@ func (e *Etcd) embedConfig() *embed.Config {
 	c.EnableGRPCGateway = false
 	c.LogLevel = "warn"
 	c.LogOutputs = []string{"stderr"}
+	lg, err := etcdLogger(&e.closing)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: logger: %w", err)
+	}
+	c.ZapLoggerBuilder = embed.NewZapLoggerBuilder(lg)
 	// Small and quick: this etcd holds one node's worth of objects.
 	c.QuotaBackendBytes = 1 << 30
-	return c
+	return c, nil
 }
 
 // Start runs etcd and returns once it serves clients.
@@ -93,7 +102,11 @@ func (e *Etcd) Start() error {
 	if err := e.cfg.Validate(); err != nil {
 		return err
 	}
-	srv, err := embed.StartEtcd(e.embedConfig())
+	cfg, err := e.embedConfig()
+	if err != nil {
+		return err
+	}
+	srv, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("etcd: start: %w", err)
 	}
@@ -137,6 +150,7 @@ func (e *Etcd) Err() <-chan error {
 // Stop closes etcd and waits for it; it is idempotent and safe without Start.
 func (e *Etcd) Stop() error {
 	if e.etcd != nil {
+		e.closing.Store(true)
 		e.etcd.Close()
 	}
 	return nil
