@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
+	"sync/atomic"
 
 	v1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/node-e2e/harness/internal/proc"
 )
@@ -38,6 +41,9 @@ func NodeReadyStatus(node *v1.Node) (bool, string) {
 	return false, "no Ready condition yet"
 }
 
+// awaitNodeReady watches the Node (no poll: the Ready condition is seen
+// the moment the kubelet writes it) until it is Ready, the timeout ends,
+// or the kubelet, containerd or the services process dies.
 func (n *Node) awaitNodeReady(ctx context.Context) error {
 	client, err := AdminClient(n.cfg.Layout.AdminKubeconfig())
 	if err != nil {
@@ -45,43 +51,39 @@ func (n *Node) awaitNodeReady(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, n.cfg.StartTimeout, fmt.Errorf("node %s not Ready after %s (--server-start-timeout)", n.cfg.NodeName, n.cfg.StartTimeout))
 	defer cancel()
-	last := "not registered yet"
-	err = proc.Await(ctx, 200*time.Millisecond, func() (bool, error) {
-		select {
-		case err := <-n.kubelet.Err():
-			return false, n.kubeletExitError(err)
-		case err := <-n.containerdErr():
-			return false, err
-		case err := <-n.services.Err():
-			return false, err
-		default:
-		}
-		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
-		defer rcancel()
-		node, err := client.CoreV1().Nodes().Get(rctx, n.cfg.NodeName, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-			last = "not registered yet (no Node " + n.cfg.NodeName + ")"
-			return false, nil
-		case err != nil && !nearDeadline(ctx):
-			last = err.Error()
-			return false, nil
-		case err != nil:
-			// Most likely the deadline's own doing (the client refuses a
-			// request it cannot finish in time): keep the last real status.
-			return false, nil
-		}
-		ready, desc := NodeReadyStatus(node)
-		last = desc
-		return ready, nil
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return n.withKubeletLogTail(fmt.Errorf("%w; last status: %s", err, last), 30)
-		}
+	var last atomic.Value
+	last.Store("not registered yet (no Node " + n.cfg.NodeName + ")")
+	lw := cache.NewListWatchFromClient(client.CoreV1().RESTClient(), "nodes", metav1.NamespaceAll,
+		fields.OneTermEqualSelector("metadata.name", n.cfg.NodeName))
+	done := make(chan error, 1)
+	go func() {
+		_, err := watchtools.UntilWithSync(ctx, lw, &v1.Node{}, nil, func(ev watch.Event) (bool, error) {
+			node, ok := ev.Object.(*v1.Node)
+			if !ok || ev.Type == watch.Deleted {
+				return false, nil
+			}
+			ready, desc := NodeReadyStatus(node)
+			last.Store(desc)
+			return ready, nil
+		})
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case err := <-n.kubelet.Err():
+		return n.kubeletExitError(err)
+	case err := <-n.containerdErr():
+		return err
+	case err := <-n.services.Err():
 		return err
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return n.withKubeletLogTail(fmt.Errorf("%w; last status: %s", context.Cause(ctx), last.Load()), 30)
+	}
+	return fmt.Errorf("watching node %s: %w", n.cfg.NodeName, err)
 }
 
 func (n *Node) containerdErr() <-chan error {
@@ -147,10 +149,4 @@ func (n *Node) restartContainerd(ctx context.Context) error {
 	err := n.containerd.Start(ctx, n.cniConfig())
 	n.state.ContainerdPid = n.containerd.Pid()
 	return errors.Join(err, n.saveState())
-}
-
-// nearDeadline reports whether ctx ends within a second.
-func nearDeadline(ctx context.Context) bool {
-	d, ok := ctx.Deadline()
-	return ctx.Err() != nil || ok && time.Until(d) < time.Second
 }
