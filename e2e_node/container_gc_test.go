@@ -32,7 +32,9 @@ func exitedContainers(ctx context.Context, uid string) (int, error) {
 }
 
 var _ = ginkgo.Describe("Container garbage collection", ginkgo.Label("NodeConformance", "Slow"), func() {
-	ginkgo.It("removes a restarting container's dead instances but keeps the latest for its logs", func(ctx context.Context) {
+	// Crash-loop back-off and the kubelet's once-a-minute GC make this one
+	// of the longest specs: it starts first.
+	ginkgo.It("removes a restarting container's dead instances but keeps the latest for its logs", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		ns := createNamespace(ctx, "gc")
 		name := uniqueName("crasher")
 		pod := busyboxPod(name, "sh", "-c", "echo attempt; exit 1")

@@ -11,7 +11,7 @@ import (
 )
 
 var _ = ginkgo.Describe("Local storage eviction", ginkgo.Label("NodeConformance"), func() {
-	ginkgo.It("evicts a pod that writes past its ephemeral-storage limit", func(ctx context.Context) {
+	ginkgo.It("evicts a pod that writes past its ephemeral-storage limit", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		ns := createNamespace(ctx, "evict")
 		name := uniqueName("hog")
 		pod := busyboxPod(name, "sh", "-c", "dd if=/dev/zero of=/scratch/fill bs=1M count=40 2>/dev/null; sleep 3600")

@@ -144,7 +144,7 @@ var _ = ginkgo.Describe("Image pulls from the harness's registry", ginkgo.Label(
 		awaitEvent(ctx, ns, name, "Pulled", suiteImage(images.BusyboxName))
 	})
 
-	ginkgo.It("reports ErrImagePull, then ImagePullBackOff, for an image the registry does not have", func(ctx context.Context) {
+	ginkgo.It("reports ErrImagePull, then ImagePullBackOff, for an image the registry does not have", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		ref := env.info.Registry.Host + "/does-not-exist:1.0"
 		name := uniqueName("missing")
 		pod := busyboxPod(name, "true")

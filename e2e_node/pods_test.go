@@ -54,7 +54,10 @@ var _ = ginkgo.Describe("Pods", ginkgo.Label("NodeConformance"), func() {
 		gomega.Expect(err.Error()).To(gomega.ContainSubstring("7"))
 	})
 
-	ginkgo.It("removes the pod's containers and sandbox from the runtime when the pod is deleted", func(ctx context.Context) {
+	// The kubelet removes a deleted pod's sandbox in its container GC,
+	// once a minute: the longest wait of the suite, so it starts first
+	// (a parallel run cannot end before it).
+	ginkgo.It("removes the pod's containers and sandbox from the runtime when the pod is deleted", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		name := uniqueName("delete")
 		pod := createPod(ctx, ns, busyboxPod(name, "sleep", "3600"))
 		awaitPodPhase(ctx, ns, name, v1.PodRunning, 2*time.Minute)

@@ -20,7 +20,7 @@ var _ = ginkgo.Describe("Restart policies", ginkgo.Label("NodeConformance"), fun
 	var ns string
 	ginkgo.BeforeEach(func(ctx context.Context) { ns = createNamespace(ctx, "restart") })
 
-	ginkgo.It("restarts a container that exits 0 under Always", func(ctx context.Context) {
+	ginkgo.It("restarts a container that exits 0 under Always", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		name := uniqueName("always")
 		pod := busyboxPod(name, "sh", "-c", "sleep 1; exit 0")
 		pod.Spec.RestartPolicy = v1.RestartPolicyAlways

@@ -18,7 +18,7 @@ import (
 )
 
 var _ = ginkgo.Describe("Static pods", ginkgo.Label("NodeConformance"), func() {
-	ginkgo.It("get a mirror pod in the API while their manifest is in the static pod directory, updated with the manifest", func(ctx context.Context) {
+	ginkgo.It("get a mirror pod in the API while their manifest is in the static pod directory, updated with the manifest", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		needFact(env.info.StaticPodDir, nodefacts.StaticPodPath)
 		ns := createNamespace(ctx, "static")
 		name := uniqueName("static")

@@ -23,7 +23,7 @@ func summary(ctx context.Context) (*statsapi.Summary, error) {
 }
 
 var _ = ginkgo.Describe("Kubelet stats", ginkgo.Label("NodeConformance"), func() {
-	ginkgo.It("reports node and pod CPU, memory and filesystem usage in the summary API", func(ctx context.Context) {
+	ginkgo.It("reports node and pod CPU, memory and filesystem usage in the summary API", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		ns := createNamespace(ctx, "stats")
 		name := uniqueName("busy")
 		createPod(ctx, ns, busyboxPod(name, "sh", "-c", "while true; do :; done"))

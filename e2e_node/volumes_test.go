@@ -37,7 +37,7 @@ var _ = ginkgo.Describe("ConfigMap, Secret and projected volumes", ginkgo.Label(
 		gomega.Expect(strings.Fields(out)).To(gomega.Equal([]string{"blue", "s3cret", "640", "400"}))
 	})
 
-	ginkgo.It("delivers a ConfigMap update to a running pod", func(ctx context.Context) {
+	ginkgo.It("delivers a ConfigMap update to a running pod", ginkgo.SpecPriority(1), func(ctx context.Context) {
 		cm, err := env.client.CoreV1().ConfigMaps(ns).Create(ctx, &v1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "live"}, Data: map[string]string{"value": "v1"}}, metav1.CreateOptions{})
 		gomega.Expect(err).NotTo(gomega.HaveOccurred())
 		name := uniqueName("cmupdate")
