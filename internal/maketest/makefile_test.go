@@ -123,7 +123,7 @@ var modes = []struct{ name, variable, value string }{
 
 // defaults are the Makefile's non-empty defaults, but for OUT_DIR and
 // ARTIFACTS, which every test sets.
-var defaults = map[string]string{"PARALLELISM": "2", "TIMEOUT": "45m", "INSTALL_DEPS": "false", "CLEANUP": "true", "DELETE_INSTANCES": "true"}
+var defaults = map[string]string{"PARALLELISM": "8", "TIMEOUT": "45m", "INSTALL_DEPS": "false", "CLEANUP": "true", "DELETE_INSTANCES": "true"}
 
 // runMode runs make in mode with vars and checks that nothing in them ran
 // and that the runner received exactly the arguments they make: each
@@ -284,7 +284,7 @@ func TestMakeTestE2ENodeDefaults(t *testing.T) {
 		t.Fatalf("--report-dir=%q, want /tmp/_artifacts/<yymmddThhmmss>; args %q", report, args)
 	}
 	want := append([]string{"run", "./runner/local", "--out-dir=_output/bin"},
-		localArgs(map[string]string{"PARALLELISM": "2", "ARTIFACTS": report})...)
+		localArgs(map[string]string{"PARALLELISM": "8", "ARTIFACTS": report})...)
 	mustEqualArgs(t, "go run ./runner/local", args, want)
 
 	invs, out, err = s.run(t, map[string]string{"REMOTE": "true", "HOSTS": "a=10.0.0.5", "ARTIFACTS": "/r"}, false)
@@ -295,7 +295,7 @@ func TestMakeTestE2ENodeDefaults(t *testing.T) {
 		t.Fatalf("ran %+v, want one go run", invs)
 	}
 	mustEqualArgs(t, "go run ./runner/remote", invs[0].Args, remoteArgs(map[string]string{
-		"OUT_DIR": "_output/bin", "ARTIFACTS": "/r", "PARALLELISM": "2", "TIMEOUT": "45m",
+		"OUT_DIR": "_output/bin", "ARTIFACTS": "/r", "PARALLELISM": "8", "TIMEOUT": "45m",
 		"INSTALL_DEPS": "false", "CLEANUP": "true", "DELETE_INSTANCES": "true", "HOSTS": "a=10.0.0.5",
 	}))
 }

@@ -16,7 +16,9 @@ type Config struct {
 	// Focus, Skip and LabelFilter select specs (ginkgo --focus, --skip,
 	// --label-filter), passed through unchanged. Default none.
 	Focus, Skip, LabelFilter string
-	// Parallelism is ginkgo's --procs; 1 runs serially. Default 1.
+	// Parallelism is ginkgo's --procs; 1 runs serially. Default 8: most
+	// specs wait on the kubelet, not on a CPU, and the full suite is
+	// fastest at 8 processes even on 2 cores (bench/RESULTS.md).
 	Parallelism int
 	// GinkgoFlags are extra ginkgo flags, split shell-style without
 	// expansion (internal/shell.Split). Default none.
@@ -32,7 +34,7 @@ type Config struct {
 
 // NewConfig returns a Config with the defaults filled in.
 func NewConfig() Config {
-	return Config{Parallelism: 1}
+	return Config{Parallelism: 8}
 }
 
 // AddFlags binds c's fields to flags in fs, with c's values as defaults.

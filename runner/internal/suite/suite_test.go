@@ -18,7 +18,7 @@ func TestSuite(t *testing.T) {
 		err    string
 	}{{
 		name: "defaults",
-		want: []string{"--no-color", "-v", "out/e2e_node.test", "--"},
+		want: []string{"--no-color", "-v", "--procs=8", "out/e2e_node.test", "--"},
 	}, {
 		name: "everything, quoting kept",
 		argv: []string{"--parallelism=2", "--focus=Pods runs", `--skip=\[Slow\]`, "--label-filter=NodeConformance && !Serial",
@@ -31,11 +31,11 @@ func TestSuite(t *testing.T) {
 	}, {
 		name: "the user's own timeout in ginkgo flags",
 		argv: []string{"--ginkgo-flags=-timeout 5m"},
-		want: []string{"--no-color", "-v", "-timeout", "5m", "out/e2e_node.test", "--"},
+		want: []string{"--no-color", "-v", "--procs=8", "-timeout", "5m", "out/e2e_node.test", "--"},
 	}, {
 		name: "nothing in the values is expanded",
 		argv: []string{"--ginkgo-flags=\"$(touch x)\" `y` $HOME", "--test-args=--a=\\$b"},
-		want: []string{"--no-color", "-v", "$(touch x)", "`y`", "$HOME", "out/e2e_node.test", "--", "--a=$b"},
+		want: []string{"--no-color", "-v", "--procs=8", "$(touch x)", "`y`", "$HOME", "out/e2e_node.test", "--", "--a=$b"},
 	}, {
 		name: "parallelism 0",
 		argv: []string{"--parallelism=0"},
