@@ -54,9 +54,10 @@ func runServicesMode(c *options.Config) error {
 		LogPath: filepath.Join(l.ReportDir, "registry.log"),
 	})
 	return controlplane.Serve(ctx, controlplane.Config{
-		Layout:       l,
-		FeatureGates: c.FeatureGates,
-		StartTimeout: c.ServerStartTimeout,
+		Layout:           l,
+		FeatureGates:     c.FeatureGates,
+		StartTimeout:     c.ServerStartTimeout,
+		RunJobController: c.RunJobController,
 	}, reg)
 }
 

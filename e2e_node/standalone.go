@@ -82,9 +82,10 @@ func runStandaloneServices(c *options.Config) (err error) {
 		LogPath: filepath.Join(l.ReportDir, "registry.log"),
 	})
 	err = controlplane.Serve(ctx, controlplane.Config{
-		Layout:       l,
-		FeatureGates: c.FeatureGates,
-		StartTimeout: c.ServerStartTimeout,
+		Layout:           l,
+		FeatureGates:     c.FeatureGates,
+		StartTimeout:     c.ServerStartTimeout,
+		RunJobController: c.RunJobController,
 		OnReady: func(st run.ServicesState) error {
 			info, err := services.WriteStandaloneFiles(sc, st)
 			if err != nil {

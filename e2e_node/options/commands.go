@@ -27,6 +27,9 @@ func (c *Config) ServicesCommand(self string, l run.Layout, pause, testImage str
 	if c.FeatureGates != "" {
 		args = append(args, "--feature-gates="+c.FeatureGates)
 	}
+	if c.RunJobController {
+		args = append(args, "--run-job-controller")
+	}
 	return args
 }
 

@@ -71,6 +71,10 @@ type Config struct {
 	// FeatureGates are passed to kube-apiserver and the kubelet
 	// ("A=true,B=false").
 	FeatureGates string
+	// RunJobController makes the services process also run the Job
+	// controller, so that batch/v1 Jobs (with spec.nodeName set) run on the
+	// harness's node (cluster mode's tests). Default false.
+	RunJobController bool
 	// PrepullImages checks, before the specs, that every image the suite
 	// uses is present in the runtime. Default true.
 	PrepullImages bool
@@ -177,6 +181,7 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.ListLabels, "list-labels", c.ListLabels, "print every label the specs use and exit")
 	fs.DurationVar(&c.ServerStartTimeout, "server-start-timeout", c.ServerStartTimeout, "how long to wait for the control plane and for the Node to be Ready")
 	fs.StringVar(&c.FeatureGates, "feature-gates", c.FeatureGates, "feature gates for kube-apiserver and the kubelet, A=true,B=false")
+	fs.BoolVar(&c.RunJobController, "run-job-controller", c.RunJobController, "the services process also runs the Job controller (Jobs must set nodeName: no scheduler runs)")
 	fs.BoolVar(&c.PrepullImages, "prepull-images", c.PrepullImages, "make sure every image the suite uses is in the runtime before the specs")
 	fs.BoolVar(&c.RestartKubelet, "restart-kubelet", c.RestartKubelet, "restart the kubelet when it dies during the run (otherwise a dead kubelet ends the run at once)")
 	fs.StringVar(&c.KubeletPath, "kubelet-path", c.KubeletPath, "kubelet binary (default: next to e2e_node.test, else $PATH)")

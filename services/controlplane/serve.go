@@ -24,6 +24,9 @@ type Config struct {
 	// state is written (standalone services mode prints how to use them);
 	// an error stops everything.
 	OnReady func(run.ServicesState) error
+	// RunJobController also runs the Job controller (jobcontroller.go).
+	// Default false.
+	RunJobController bool
 }
 
 // ControlPlane is etcd, kube-apiserver, the namespace controller and the
@@ -34,6 +37,7 @@ type ControlPlane struct {
 	apisrv    *APIServer
 	nsctrl    *NamespaceController
 	taintctrl *NodeTaintController
+	jobctrl   *JobController
 	phases    []run.Phase
 }
 
@@ -110,6 +114,14 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		return err
 	}
 	c.phase("node taint controller started", t)
+	if c.cfg.RunJobController {
+		t = time.Now()
+		c.jobctrl = &JobController{}
+		if err := c.jobctrl.Start(ctx, c.apisrv.LoopbackConfig()); err != nil {
+			return err
+		}
+		c.phase("job controller started", t)
+	}
 	return nil
 }
 
@@ -138,6 +150,10 @@ func (c *ControlPlane) Err() <-chan error {
 // stops everything after): each component is stopped once.
 func (c *ControlPlane) Stop() error {
 	var errs []error
+	if c.jobctrl != nil {
+		errs = append(errs, c.jobctrl.Stop())
+		c.jobctrl = nil
+	}
 	if c.taintctrl != nil {
 		errs = append(errs, c.taintctrl.Stop())
 		c.taintctrl = nil
