@@ -34,7 +34,7 @@ while :; do
   sleep 0.05
 done
 if [ "$s" = ` + AbortValue + ` ]; then echo "node-e2e: run aborted before the start signal"; exit 3; fi
-echo "node-e2e: start signal $s seen at $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
+echo "node-e2e: start signal $s seen at $(` + nowSeconds + `)"
 api="${NODE_E2E_API_SERVER:-}"
 if [ -z "$api" ]; then
   h="$KUBERNETES_SERVICE_HOST"
@@ -43,6 +43,10 @@ if [ -z "$api" ]; then
 fi
 exec ` + ginkgoBinary + ` "$@" "--host=$api"
 `
+
+// nowSeconds prints the wall clock as seconds since the epoch with
+// microseconds (busybox date has no %N; adjtimex reads the clock).
+const nowSeconds = `adjtimex | awk '/tv_sec/{s=$2} /tv_usec/{u=$2} END{printf "%d.%06d", s, u}'`
 
 // suiteArgs are the entrypoint's arguments for m: ginkgo's flags, the
 // binary, then the suite's flags (the script appends --host).
