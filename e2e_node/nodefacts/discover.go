@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
+
+	"github.com/node-e2e/harness/internal/host"
 )
 
 // discoverTimeout bounds everything Discover asks the API server.
@@ -144,12 +146,8 @@ func kubeletProcesses(procRoot string) []kubeletProc {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(procRoot, e.Name(), "cmdline"))
-		if err != nil || len(b) == 0 {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if filepath.Base(args[0]) != "kubelet" {
+		args := host.Cmdline(procRoot, pid)
+		if len(args) == 0 || filepath.Base(args[0]) != "kubelet" {
 			continue
 		}
 		out = append(out, kubeletProc{Pid: pid, Args: parseKubeletArgs(args[1:])})

@@ -17,11 +17,21 @@ import (
 // holding s. A process that is gone, or a zombie (an exited process not
 // yet reaped, whose command line is empty), holds nothing.
 func CmdlineHolds(pid int, s string) bool {
+	args := Cmdline("/proc", pid)
+	return len(args) > 0 && strings.Contains(strings.Join(args, "\x00"), s)
+}
+
+// Cmdline returns the arguments of process pid under procRoot ("/proc"):
+// nil for a process that is gone or a zombie (its command line is empty).
+func Cmdline(procRoot string, pid int) []string {
 	if pid <= 0 {
-		return false
+		return nil
 	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	return err == nil && len(b) > 0 && strings.Contains(string(b), s)
+	b, err := os.ReadFile(procRoot + "/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }
 
 // ProcessesMentioning returns the pids (other than this process and

@@ -47,3 +47,15 @@ func TestProcessesMentioning(t *testing.T) {
 		t.Error("this test's own command line holds the mark")
 	}
 }
+
+func TestCmdline(t *testing.T) {
+	if got := Cmdline("/proc", os.Getpid()); !slices.Equal(got, os.Args) {
+		t.Errorf("Cmdline(self) = %q, want %q", got, os.Args)
+	}
+	if got := Cmdline("/proc", 0); got != nil {
+		t.Errorf("Cmdline(0) = %q, want nil", got)
+	}
+	if got := Cmdline(t.TempDir(), 1); got != nil {
+		t.Errorf("Cmdline of a missing process = %q, want nil", got)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/node-e2e/harness/internal/host"
 	"github.com/node-e2e/harness/internal/shell"
 	"github.com/node-e2e/harness/services"
 )
@@ -183,13 +184,13 @@ func TestIntegrationBringYourOwnKubelet(t *testing.T) {
 		}
 		stopProcess(ctrd, ctrdDone, 30*time.Second)
 		for _, d := range []string{work, runDir} {
-			if _, err := services.UnmountUnder(d); err != nil {
+			if _, err := host.UnmountUnder(d); err != nil {
 				t.Errorf("unmount under %s: %v", d, err)
 			}
 		}
-		points, _ := services.CgroupMountPoints()
+		points, _ := host.CgroupMountPoints()
 		for _, p := range points {
-			if err := services.RemoveCgroupTree(filepath.Join(p, "kubepods")); err != nil {
+			if err := host.RemoveCgroupTree(ctx, filepath.Join(p, "kubepods")); err != nil {
 				t.Errorf("remove the kubelet's cgroups: %v", err)
 			}
 		}
