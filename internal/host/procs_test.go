@@ -14,11 +14,20 @@ func TestProcessesMentioning(t *testing.T) {
 	mark := filepath.Join(t.TempDir(), "run-mark")
 	var cmds []*exec.Cmd
 	for range 2 {
-		c := exec.Command("/bin/sh", "-c", "sleep 60; : "+mark)
+		// A shell waiting in its read builtin, the mark its $0: it never
+		// forks (a forked child would hold the mark in its command line
+		// until it execs, and be found too).
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := exec.Command("/bin/sh", "-c", "read -r line", mark)
+		c.Stdin = r
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+		r.Close()
+		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait(); w.Close() })
 		cmds = append(cmds, c)
 	}
 	spared := cmds[1].Process.Pid
