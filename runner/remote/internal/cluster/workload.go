@@ -76,10 +76,13 @@ func hostPath(name, path string, t corev1.HostPathType) corev1.Volume {
 // podSpec is m's pod: on m.Node (no scheduler needed), with the host's
 // network and PID namespace, privileged, the host root at /rootfs and the
 // host's /run, /sys, /var/lib/kubelet and /var/log at their own paths (so
-// the runtime socket and the paths the kubelet reports resolve).
+// the runtime socket and the paths the kubelet reports resolve). The
+// mounts are private: HostToContainer propagation needs the host's / to be
+// a shared or slave mount, which a host without systemd does not make it
+// (the runtime then refuses the container: "path / is mounted on / but it
+// is not a shared or slave mount").
 func (r Run) podSpec(m Member) corev1.PodSpec {
 	yes, no := true, false
-	htc := corev1.MountPropagationHostToContainer
 	tokenSeconds := r.tokenSeconds()
 	grace := int64(30)
 	return corev1.PodSpec{
@@ -110,10 +113,10 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 				{Name: "start", MountPath: startDir, ReadOnly: true},
 				{Name: "token", MountPath: tokenDir, ReadOnly: true},
 				{Name: "report", MountPath: reportDir},
-				{Name: "host-root", MountPath: hostRootMount, ReadOnly: true, MountPropagation: &htc},
+				{Name: "host-root", MountPath: hostRootMount, ReadOnly: true},
 				{Name: "host-run", MountPath: "/run"},
 				{Name: "host-sys", MountPath: "/sys"},
-				{Name: "host-kubelet", MountPath: "/var/lib/kubelet", MountPropagation: &htc},
+				{Name: "host-kubelet", MountPath: "/var/lib/kubelet"},
 				{Name: "host-log", MountPath: "/var/log"},
 			},
 			TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
