@@ -1,0 +1,345 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/node-e2e/harness/images"
+	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/runner/internal/runnertest"
+	"github.com/node-e2e/harness/services/registry"
+)
+
+// hostLeftovers lists what a node run creates on this host: its
+// processes, cgroups, /var/log/containers links and run root entries.
+func hostLeftovers(root string) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		comm, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if err != nil {
+			continue
+		}
+		switch name := strings.TrimSpace(string(comm)); {
+		case name == "kubelet", name == "containerd", strings.HasPrefix(name, "containerd-shim"), name == "e2e_node.test", name == "pause":
+			out = append(out, "process "+e.Name()+":"+name)
+		}
+	}
+	cg, _ := filepath.Glob("/sys/fs/cgroup/*/node-e2e-*")
+	out = append(out, cg...)
+	for _, dir := range []string{"/var/log/containers", root} {
+		es, _ := os.ReadDir(dir)
+		for _, e := range es {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
+}
+
+// waitingJob swaps the suite container's command for a script that waits
+// for the start signal as the real entrypoint does, then prints when it saw
+// it and runs the image's ginkgo: the Job runs the suite image without
+// running specs against this node.
+func waitingJob(j *batchv1.Job) {
+	c := &j.Spec.Template.Spec.Containers[0]
+	c.Command = []string{"/bin/sh", "-c", `while [ -z "$(cat ` + StartFile + ` 2>/dev/null)" ]; do sleep 0.05; done
+echo "start $(cat ` + StartFile + `) seen $(` + nowSeconds + `)"
+ls /usr/local/bin
+exec ` + ginkgoBinary + ` version`}
+	c.Args = nil
+}
+
+// TestIntegrationJobsOnTheHarnessNode leaves the harness's node up with
+// the Job controller on (--stop-services=false --run-job-controller),
+// pushes the suite image built from _output/bin to the node's registry,
+// creates a run's objects (namespace, ServiceAccount, ClusterRole, binding,
+// two Jobs pinned to the node), releases the Jobs' pods through the
+// barrier, waits for both Jobs to complete, then deletes everything and
+// tears the node down: nothing may be left.
+func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("integration test: needs root")
+	}
+	bin := filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
+	for _, b := range []string{"e2e_node.test", "ginkgo", "kubelet", "pause", "testimage"} {
+		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
+			t.Fatalf("%v: run hack/build.sh first", err)
+		}
+	}
+	root, err := os.MkdirTemp("/tmp", "ne2e-jobs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(root)
+	before := hostLeftovers(root)
+	const node = "jobs-node"
+	report := t.TempDir()
+	start := time.Now()
+	up := exec.Command(filepath.Join(bin, "ginkgo"), "--no-color", "--focus=keeps no taint on the Ready node",
+		filepath.Join(bin, "e2e_node.test"), "--", "--run-root="+root, "--report-dir="+report,
+		"--node-name="+node, "--stop-services=false", "--run-job-controller")
+	out, err := up.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bring-up run: %v\n%s", err, out)
+	}
+	entries, _ := os.ReadDir(root)
+	if len(entries) != 1 {
+		t.Fatalf("run root holds %v, want one run directory\n%s", entries, out)
+	}
+	l := run.Layout{Dir: filepath.Join(root, entries[0].Name())}
+	t.Logf("node left up in %v: %s", time.Since(start).Round(time.Millisecond), l.Dir)
+	torn := false
+	teardown := func() {
+		if torn {
+			return
+		}
+		torn = true
+		b, err := exec.Command(filepath.Join(bin, "e2e_node.test"), "--teardown="+l.Dir).CombinedOutput()
+		if err != nil {
+			t.Errorf("teardown: %v\n%s", err, b)
+		}
+	}
+	defer teardown()
+
+	var st run.ServicesState
+	if err := run.ReadJSON(l.ServicesState(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(st.Phases, func(p run.Phase) bool { return p.Name == "job controller started" }) {
+		t.Errorf("services phases %v lack the job controller", st.Phases)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", l.AdminKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := kubernetes.NewForConfigOrDie(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+
+	// The suite image, built and pushed to the node's registry.
+	start = time.Now()
+	img, err := images.Suite(ctx, images.SuiteBinaries{
+		E2ENodeTest: filepath.Join(bin, "e2e_node.test"), Ginkgo: filepath.Join(bin, "ginkgo"),
+		Pause: filepath.Join(bin, "pause"), TestImage: filepath.Join(bin, "testimage"), Busybox: "/bin/busybox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := time.Since(start)
+	reg := registry.Remote{Host: st.Registry.Host, Username: st.Registry.Username, Password: st.Registry.Password}
+	ref, err := PushSuiteImage(ctx, reg, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("suite image built in %v, pushed in %v: %s", built.Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond), ref)
+
+	r := Run{ID: "jobs1", SuiteImage: ref, ImageRegistry: st.Registry.Host, Nodes: []string{node}, Replicas: 2, Timeout: 5 * time.Minute}
+	objs, err := r.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = r.Defaulted()
+	ca, err := os.ReadFile(filepath.Join(l.PKIDir(), "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanup := func() {
+		dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer dcancel()
+		_ = client.CoreV1().Namespaces().Delete(dctx, r.Namespace, metav1.DeleteOptions{})
+		_ = client.RbacV1().ClusterRoleBindings().Delete(dctx, r.clusterRoleName(), metav1.DeleteOptions{})
+		_ = client.RbacV1().ClusterRoles().Delete(dctx, r.clusterRoleName(), metav1.DeleteOptions{})
+		for dctx.Err() == nil {
+			if _, err := client.CoreV1().Namespaces().Get(dctx, r.Namespace, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Errorf("namespace %s still there 2m after its deletion", r.Namespace)
+	}
+	defer cleanup()
+
+	created := time.Now()
+	for _, o := range objs {
+		if j, ok := o.(*batchv1.Job); ok {
+			waitingJob(j)
+		}
+		if err := create(ctx, client, o); err != nil {
+			t.Fatalf("create %T: %v", o, err)
+		}
+		if _, ok := o.(*corev1.ServiceAccount); ok {
+			// What kube-controller-manager's root CA publisher does.
+			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kube-root-ca.crt", Namespace: r.Namespace}, Data: map[string]string{"ca.crt": string(ca)}}
+			if _, err := client.CoreV1().ConfigMaps(r.Namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b := &Barrier{Client: client, Namespace: r.Namespace, RunID: r.ID, Members: r.Members(), Timeout: 2 * time.Minute}
+	rel, err := b.Wait(ctx)
+	if err != nil {
+		t.Fatalf("barrier: %v", err)
+	}
+	t.Logf("all %d pods running %v after creation; release acknowledged within %v (skew %v)", len(rel.Arrived),
+		rel.At.Sub(created).Round(time.Millisecond), maxAck(rel).Round(time.Millisecond), rel.Skew().Round(time.Millisecond))
+
+	for _, m := range r.Members() {
+		name := workloadName(m)
+		var j *batchv1.Job
+		for {
+			j, err = client.BatchV1().Jobs(r.Namespace).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if jobDone(j) != "" {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if c := jobDone(j); c != string(batchv1.JobComplete) {
+			t.Errorf("job %s ended %s: %+v", name, c, j.Status)
+		}
+		pods, err := client.CoreV1().Pods(r.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "batch.kubernetes.io/job-name=" + name})
+		if err != nil || len(pods.Items) != 1 {
+			t.Fatalf("pods of job %s: %v, %v", name, pods, err)
+		}
+		p := pods.Items[0]
+		logs, err := client.CoreV1().Pods(r.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sig, seen string
+		if _, err := fmt.Sscanf(string(logs), "start %s seen %s", &sig, &seen); err != nil {
+			t.Errorf("pod %s log lacks the start line: %v\n%s", p.Name, err, logs)
+			continue
+		}
+		if sig != p.Annotations[AnnotationStart] {
+			t.Errorf("pod %s saw start %q, annotation is %q", p.Name, sig, p.Annotations[AnnotationStart])
+		}
+		for _, want := range []string{"e2e_node.test", "testimage", "Ginkgo Version"} {
+			if !bytes.Contains(logs, []byte(want)) {
+				t.Errorf("pod %s log lacks %q:\n%s", p.Name, want, logs)
+			}
+		}
+		ts, _ := time.Parse(time.RFC3339Nano, sig)
+		secs, err := strconv.ParseFloat(seen, 64)
+		if err != nil {
+			t.Errorf("pod %s: seen time %q: %v", p.Name, seen, err)
+		}
+		tseen := time.Unix(0, int64(secs*1e6)*1e3)
+		t.Logf("%s: pod %s saw the start signal %v after the release; job complete %v after creation", m, p.Name,
+			tseen.Sub(ts).Round(time.Millisecond), jobCompleted(j).Sub(created).Round(time.Millisecond))
+	}
+
+	start = time.Now()
+	cleanup()
+	for _, check := range []func() (int, error){
+		func() (int, error) {
+			l, err := client.BatchV1().Jobs("").List(ctx, metav1.ListOptions{LabelSelector: RunSelector(r.ID)})
+			return len(l.Items), err
+		},
+		func() (int, error) {
+			l, err := client.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: RunSelector(r.ID)})
+			return len(l.Items), err
+		},
+		func() (int, error) {
+			l, err := client.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{LabelSelector: RunSelector(r.ID)})
+			return len(l.Items), err
+		},
+	} {
+		if n, err := check(); err != nil || n != 0 {
+			t.Errorf("after cleanup: %d labelled objects left (%v)", n, err)
+		}
+	}
+	t.Logf("run objects deleted in %v", time.Since(start).Round(time.Millisecond))
+	teardown()
+	var left []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		left = extraOf(before, hostLeftovers(root))
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(left) > 0 {
+		t.Errorf("left after teardown: %v", left)
+	}
+}
+
+func extraOf(before, after []string) []string {
+	var out []string
+	for _, a := range after {
+		if !slices.Contains(before, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func maxAck(r Released) time.Duration {
+	var m time.Duration
+	for _, d := range r.Acked {
+		m = max(m, d)
+	}
+	return m
+}
+
+// jobDone is the type of j's Complete or Failed condition, if true.
+func jobDone(j *batchv1.Job) string {
+	for _, c := range j.Status.Conditions {
+		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
+			return string(c.Type)
+		}
+	}
+	return ""
+}
+
+func jobCompleted(j *batchv1.Job) time.Time {
+	if j.Status.CompletionTime != nil {
+		return j.Status.CompletionTime.Time
+	}
+	return time.Time{}
+}
+
+// create creates o with the typed client.
+func create(ctx context.Context, c kubernetes.Interface, o runtime.Object) error {
+	var err error
+	opts := metav1.CreateOptions{}
+	switch o := o.(type) {
+	case *corev1.Namespace:
+		_, err = c.CoreV1().Namespaces().Create(ctx, o, opts)
+	case *corev1.ServiceAccount:
+		_, err = c.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, opts)
+	case *rbacv1.ClusterRole:
+		_, err = c.RbacV1().ClusterRoles().Create(ctx, o, opts)
+	case *rbacv1.ClusterRoleBinding:
+		_, err = c.RbacV1().ClusterRoleBindings().Create(ctx, o, opts)
+	case *batchv1.Job:
+		_, err = c.BatchV1().Jobs(o.Namespace).Create(ctx, o, opts)
+	case *corev1.Pod:
+		_, err = c.CoreV1().Pods(o.Namespace).Create(ctx, o, opts)
+	default:
+		err = errors.New("unknown kind")
+	}
+	return err
+}
