@@ -88,6 +88,14 @@ func (c APIServerConfig) Args() []string {
 		// which Endpoints may not hold.
 		"--endpoint-reconciler-type=none",
 		"--profiling=false",
+		// On shutdown, keep the listener open until the requests in flight
+		// have drained: the listener (connClosingListener) then closes
+		// the connections left as they go quiet instead of waiting out
+		// HTTP/2's one-second GOAWAY timeout. (Watches are left to end
+		// with their clients, the API server's own informers among them:
+		// ended by the server first, those informers would retry and log
+		// errors as they stop.)
+		"--shutdown-send-retry-after=true",
 	}
 	if c.FeatureGates != "" {
 		args = append(args, "--feature-gates="+c.FeatureGates)
@@ -141,7 +149,7 @@ func (s *APIServer) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("apiserver: listen on loopback: %w", err)
 	}
-	opts.SecureServing.Listener = ln
+	opts.SecureServing.Listener = newConnClosingListener(ln)
 	opts.SecureServing.BindPort = ln.Addr().(*net.TCPAddr).Port
 	s.url = "https://" + ln.Addr().String()
 

@@ -43,7 +43,7 @@ func TestAPIServerArgs(t *testing.T) {
 		"--kubelet-preferred-address-types=InternalIP,Hostname",
 		"--allow-privileged=true",
 	}
-	tail := []string{"--endpoint-reconciler-type=none", "--profiling=false"}
+	tail := []string{"--endpoint-reconciler-type=none", "--profiling=false", "--shutdown-send-retry-after=true"}
 	cases := []struct {
 		name string
 		mod  func(*APIServerConfig)
