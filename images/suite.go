@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -50,7 +51,9 @@ const suiteBinDir = "usr/local/bin"
 // Suite returns the suite image: three layers, from the least to the most
 // often changed, so that a rebuilt suite pushes only its own layer: busybox
 // (as in the busybox image, /bin/sh included), then ginkgo, pause and
-// testimage, then e2e_node.test, all in /usr/local/bin. The digest depends
+// testimage with the host's dynamic loader and libraries the binaries need
+// (dynamicDeps; ginkgo and e2e_node.test are built with cgo), then
+// e2e_node.test, all in /usr/local/bin. The digest depends
 // only on the binaries' contents (and runtime.GOARCH): see buildImage.
 func Suite(ctx context.Context, b SuiteBinaries) (v1.Image, error) {
 	return suite(ctx, b, listApplets)
@@ -81,6 +84,16 @@ func suite(ctx context.Context, b SuiteBinaries, list appletLister) (v1.Image, e
 		}
 		tools = append(tools, regular(suiteBinDir+"/"+f.name, 0o755, data))
 	}
+	libs, err := dynamicDeps([]string{b.Ginkgo, b.Pause, b.TestImage, b.E2ENodeTest})
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range libs {
+		// A library's parent directory may be one of binDirs (usr).
+		if !slices.ContainsFunc(tools, func(e entry) bool { return e.name == l.name }) {
+			tools = append(tools, l)
+		}
+	}
 	test, err := readBinary("suite image: e2e_node.test", b.E2ENodeTest)
 	if err != nil {
 		return nil, err
@@ -90,7 +103,7 @@ func suite(ctx context.Context, b SuiteBinaries, list appletLister) (v1.Image, e
 		createdBy string
 	}{
 		{base, "node-e2e images: busybox-static at /bin/busybox with applet symlinks"},
-		{tools, "node-e2e images: ginkgo, pause and testimage in /usr/local/bin"},
+		{tools, "node-e2e images: ginkgo, pause and testimage in /usr/local/bin, and the dynamic loader and libraries they and e2e_node.test need"},
 		{append(binDirs[:3:3], regular(suiteBinDir+"/e2e_node.test", 0o755, test)), "node-e2e images: e2e_node.test in /usr/local/bin"},
 	}
 	img := empty.Image
