@@ -44,7 +44,7 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 	}
 	l := cfg.NewLayout(time.Now())
 	harness.layout = l
-	nc, endpoint, err := cfg.NodeConfig(ctx, l)
+	nc, err := cfg.NodeConfig(ctx, l)
 	if err != nil {
 		return suiteInfo{}, err
 	}
@@ -59,9 +59,7 @@ func setUpNode(ctx context.Context) (suiteInfo, error) {
 		return suiteInfo{}, err
 	}
 	fmt.Fprintf(os.Stdout, "node %s is Ready\n", cfg.NodeName)
-	st := node.State()
-	st.RuntimeEndpoint = endpoint
-	info := harnessNodeInfo(st)
+	info := harnessNodeInfo(node.State())
 	if !cfg.StopServices {
 		instructions := keepInstructions(info, node.State())
 		fmt.Fprint(os.Stdout, instructions)
@@ -83,6 +81,7 @@ func harnessNodeInfo(st services.NodeState) suiteInfo {
 		KubeletRootDir:   st.KubeletRootDir,
 		CgroupRoot:       st.CgroupRootDir(),
 		SystemdCgroup:    st.SystemdCgroup,
+		Launcher:         string(st.Launcher),
 		RunDir:           l.Dir,
 		ReportDir:        l.ReportDir,
 		Registry:         st.Registry,

@@ -29,8 +29,12 @@ type suiteInfo struct {
 	// a slice under the systemd cgroup driver (SystemdCgroup).
 	CgroupRoot    string `json:"cgroupRoot,omitempty"`
 	SystemdCgroup bool   `json:"systemdCgroup,omitempty"`
-	RunDir        string `json:"runDir,omitempty"`
-	ReportDir     string `json:"reportDir"`
+	// Launcher is how the harness's kubelet mode launches the kubelet
+	// (direct or systemd), as its node recorded; "" for a node the harness
+	// did not start.
+	Launcher  string `json:"launcher,omitempty"`
+	RunDir    string `json:"runDir,omitempty"`
+	ReportDir string `json:"reportDir"`
 	// Registry is the harness's image registry: the suite's image
 	// references and the private repositories' credentials.
 	Registry *run.RegistryState `json:"registry,omitempty"`

@@ -49,9 +49,7 @@ var runReport struct {
 func startReport(ctx context.Context, info suiteInfo) {
 	ri := &runReport.info
 	ri.NodeName, ri.CgroupDriver, ri.CgroupVersion, ri.Kernel = info.NodeName, cfg.CgroupDriver, cgroupVersion(), kernelRelease()
-	if l, err := cfg.Launcher(); err == nil {
-		ri.Launcher = string(l)
-	}
+	ri.Launcher = info.Launcher
 	ri.RunID = harness.layout.ID
 	var st run.ServicesState
 	if info.RunDir != "" && run.ReadJSON(run.Layout{Dir: info.RunDir}.ServicesState(), &st) == nil {

@@ -1,10 +1,13 @@
 package services
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Confine returns st reduced to what a run whose directory is dir can have
@@ -19,7 +22,9 @@ import (
 // state records the standard node layout, the fixed places of a production
 // node (/var/lib/kubelet, /var/log/pods, cgroup root / with its kubepods
 // cgroup in each hierarchy), which the run took only after finding them
-// unused. A state whose layout does not match dir is refused whole.
+// unused. The containerd binary that stale cleanup revives is kept only
+// when it passes checkBinary (else cleanup falls back to containerd on
+// $PATH). A state whose layout does not match dir is refused whole.
 func Confine(st NodeState, dir string, cgroupMounts []string) (NodeState, []string, error) {
 	dir = filepath.Clean(dir)
 	l := st.Layout
@@ -66,10 +71,16 @@ func Confine(st NodeState, dir string, cgroupMounts []string) (NodeState, []stri
 		drop("cgroup", d, "<cgroup hierarchy>"+strings.Join(roots, " or <cgroup hierarchy>"))
 	}
 	if st.OwnRuntime && st.RuntimeEndpoint != "" {
-		own := "unix://" + l.ContainerdSocket()
+		own := l.ContainerdEndpoint()
 		if ep := st.RuntimeEndpoint; ep != own && ep != l.ContainerdSocket() {
 			drop("the harness's own runtime endpoint", ep, own)
 			out.RuntimeEndpoint = ""
+		}
+	}
+	if b := st.ContainerdBinary; b != "" {
+		if err := checkBinary(b); err != nil {
+			drop("containerd binary", b, "an absolute path to an executable owned by root or you, writable by its owner alone; "+err.Error())
+			out.ContainerdBinary = ""
 		}
 	}
 	out.CreatedHostPaths = nil
@@ -81,4 +92,29 @@ func Confine(st NodeState, dir string, cgroupMounts []string) (NodeState, []stri
 		drop("host directory", p, strings.Join(HostPaths, ", "))
 	}
 	return out, dropped, nil
+}
+
+// checkBinary reports why stale cleanup should not run path, the
+// containerd a run recorded, as root: it must be an absolute path to a
+// regular executable file owned by root or the effective user and
+// writable by its owner alone (a symlink, such as an alternatives link,
+// is followed).
+func checkBinary(path string) error {
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path {
+		return errors.New("not an absolute clean path")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0:
+		return errors.New("not an executable file")
+	case !ok || (st.Uid != 0 && int(st.Uid) != os.Geteuid()):
+		return errors.New("owned by another user")
+	case fi.Mode().Perm()&0o022 != 0:
+		return errors.New("writable by others")
+	}
+	return nil
 }

@@ -223,3 +223,55 @@ func TestStaleRunsTrustsOnlyOwnState(t *testing.T) {
 		t.Errorf("a run root owned by another user: err = %v, want a refusal naming it and its owner", err)
 	}
 }
+
+// TestConfineContainerdBinary: the recorded containerd, which stale
+// cleanup runs as root, is kept only when it is an executable that nobody
+// but root or the user could have replaced.
+func TestConfineContainerdBinary(t *testing.T) {
+	const dir = "/tmp/node-e2e/20261129-120000-1a2b3c"
+	l := run.Layout{ID: "20261129-120000-1a2b3c", Dir: dir}
+	bins := t.TempDir()
+	write := func(name string, mode os.FileMode) string {
+		p := filepath.Join(bins, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("containerd", 0o755)
+	link := filepath.Join(bins, "containerd-link")
+	if err := os.Symlink(good, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, bin string
+		keep      bool
+	}{
+		{"own executable", good, true},
+		{"symlink to own executable", link, true},
+		{"writable by others", write("containerd-ww", 0o757), false},
+		{"writable by group", write("containerd-gw", 0o775), false},
+		{"not executable", write("containerd-nx", 0o644), false},
+		{"relative", "containerd", false},
+		{"unclean", bins + "/../" + filepath.Base(bins) + "/containerd", false},
+		{"missing", filepath.Join(bins, "none"), false},
+		{"a directory", bins, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := NodeState{Layout: l, OwnRuntime: true, ContainerdBinary: c.bin}
+			got, dropped, err := Confine(st, dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept := got.ContainerdBinary == c.bin; kept != c.keep {
+				t.Errorf("Confine kept %q: %v, want %v (dropped %q)", c.bin, kept, c.keep, dropped)
+			}
+			if !c.keep && (len(dropped) != 1 || !strings.Contains(dropped[0], "containerd binary")) {
+				t.Errorf("dropped = %q, want one note naming the containerd binary", dropped)
+			}
+		})
+	}
+}

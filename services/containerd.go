@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -128,6 +129,11 @@ func NewContainerd(cfg ContainerdConfig) *Containerd {
 	if cfg.Binary == "" {
 		cfg.Binary = "containerd"
 	}
+	if p, err := exec.LookPath(cfg.Binary); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			cfg.Binary = abs
+		}
+	}
 	if cfg.CNIBinDir == "" {
 		cfg.CNIBinDir = "/usr/lib/cni"
 	}
@@ -180,7 +186,7 @@ func (c *Containerd) Start(ctx context.Context, cni CNIConfig) error {
 		if _, err := os.Stat(c.cfg.Socket); err != nil {
 			return false, nil
 		}
-		return CRIReady(ctx, "unix://"+c.cfg.Socket) == nil, nil
+		return CRIReady(ctx, c.Endpoint()) == nil, nil
 	})
 	if err != nil {
 		_ = c.p.Stop()
@@ -188,6 +194,11 @@ func (c *Containerd) Start(ctx context.Context, cni CNIConfig) error {
 	}
 	return nil
 }
+
+// Binary is the containerd executable Start runs: its absolute path when
+// NewContainerd found it, so that a later revival (stale cleanup, in
+// another process, with another $PATH) runs the same one.
+func (c *Containerd) Binary() string { return c.cfg.Binary }
 
 // Endpoint is the CRI endpoint URL.
 func (c *Containerd) Endpoint() string { return "unix://" + c.cfg.Socket }

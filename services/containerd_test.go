@@ -2,6 +2,8 @@ package services
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -86,5 +88,27 @@ func TestCNIConflist(t *testing.T) {
 	}
 	if _, err := (CNIConfig{Bridge: "much-too-long-bridge"}).Conflist(); err == nil {
 		t.Error("a bridge name over 15 characters must be refused")
+	}
+}
+
+// TestContainerdBinaryResolved: the containerd a node starts is found on
+// $PATH once, when the node is configured, and recorded as an absolute
+// path, so that stale cleanup in another process revives the same one.
+func TestContainerdBinaryResolved(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "my-containerd")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	for _, c := range []struct{ given, want string }{
+		{"my-containerd", bin},
+		{bin, bin},
+		{"", "containerd"}, // not on this $PATH: left as given, Start fails naming it
+		{"no-such-containerd", "no-such-containerd"},
+	} {
+		if got := NewContainerd(ContainerdConfig{Binary: c.given}).Binary(); got != c.want {
+			t.Errorf("NewContainerd(Binary: %q).Binary() = %q, want %q", c.given, got, c.want)
+		}
 	}
 }

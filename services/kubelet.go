@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 // Launcher names how the kubelet is started.
@@ -39,6 +41,15 @@ func (l Launcher) Resolve(root string) Launcher {
 		return LauncherSystemd
 	}
 	return LauncherDirect
+}
+
+// KubeletUnit is the systemd unit the run l's kubelet runs in when
+// launcher (resolved) is systemd, "" otherwise.
+func KubeletUnit(l run.Layout, launcher Launcher) string {
+	if launcher != LauncherSystemd {
+		return ""
+	}
+	return l.KubeletUnitName()
 }
 
 // BootedWithSystemd reports whether the host under root runs systemd as its

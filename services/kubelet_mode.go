@@ -39,8 +39,8 @@ type KubeletModeConfig struct {
 // the harness's own containerd.
 func (cfg KubeletModeConfig) SystemCgroups() SystemCgroups {
 	l := cfg.Layout
-	own := cfg.RuntimeEndpoint == "unix://"+l.ContainerdSocket()
-	return SystemCgroupsFor(CgroupRootDir(l.CgroupRoot(), cfg.CgroupDriver == "systemd"), cfg.Launcher, l.KubeletUnitName(), own)
+	own := cfg.RuntimeEndpoint == l.ContainerdEndpoint()
+	return SystemCgroupsFor(CgroupRootDir(l.CgroupRoot(), cfg.CgroupDriver == "systemd"), cfg.Launcher, KubeletUnit(l, cfg.Launcher), own)
 }
 
 // WriteKubeletConfig writes the merged KubeletConfiguration for cfg, with

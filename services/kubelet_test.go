@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/node-e2e/harness/internal/run"
 )
 
 func TestKubeletArgs(t *testing.T) {
@@ -89,5 +91,24 @@ func TestLauncherResolve(t *testing.T) {
 	}
 	if _, err := ParseLauncher("systemd-run"); err == nil || !strings.Contains(err.Error(), "--kubelet-launcher") {
 		t.Errorf("ParseLauncher(systemd-run) = %v", err)
+	}
+}
+
+func TestKubeletUnit(t *testing.T) {
+	l := run.Layout{ID: "20261130-0300-1a2b3c", Dir: "/runs/20261130-0300-1a2b3c"}
+	for _, c := range []struct {
+		launcher Launcher
+		want     string
+	}{
+		{LauncherSystemd, l.KubeletUnitName()},
+		{LauncherDirect, ""},
+		{"", ""},
+	} {
+		if got := KubeletUnit(l, c.launcher); got != c.want {
+			t.Errorf("KubeletUnit(%q) = %q, want %q", c.launcher, got, c.want)
+		}
+	}
+	if l.KubeletUnitName() == "" {
+		t.Error("the layout names no kubelet unit")
 	}
 }

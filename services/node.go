@@ -38,7 +38,7 @@ type NodeConfig struct {
 	RuntimeEndpoint string
 	// ContainerdBinary is the containerd to start. Default "containerd".
 	ContainerdBinary string
-	// PodCIDR is the pod network of the CNI bridge.
+	// PodCIDR is the pod network of the CNI bridge. Default DefaultPodCIDR.
 	PodCIDR string
 	// SystemdCgroup makes containerd's runc use the systemd cgroup driver.
 	SystemdCgroup bool
@@ -46,12 +46,10 @@ type NodeConfig struct {
 	// kubelet starts (--prepull-images).
 	Prepull bool
 	// StartTimeout bounds the wait for each of API server and Node Ready.
+	// Default DefaultStartTimeout.
 	StartTimeout time.Duration
-	// KubeletUnit is the systemd unit the kubelet runs in, when launched
-	// through systemd-run; "" otherwise.
-	KubeletUnit string
 	// Launcher is how kubelet mode launches the kubelet (resolved: direct
-	// or systemd); it decides the kubelet's system cgroup.
+	// or systemd); it decides the kubelet's system cgroup and unit.
 	Launcher Launcher
 	// Keep leaves everything running when the harness exits
 	// (--stop-services=false).
@@ -60,6 +58,12 @@ type NodeConfig struct {
 	// cgroup root (--node-layout). Default isolated.
 	NodeLayout NodeLayout
 }
+
+// The defaults of NodeConfig, which the command line's defaults are too.
+const (
+	DefaultStartTimeout = 2 * time.Minute
+	DefaultPodCIDR      = "10.233.0.0/24"
+)
 
 // Node is a running node: control plane, runtime, kubelet.
 type Node struct {
@@ -86,7 +90,14 @@ type NodeState struct {
 	ContainerdPid   int        `json:"containerdPid,omitempty"`
 	KubeletModePid  int        `json:"kubeletModePid,omitempty"`
 	KubeletUnit     string     `json:"kubeletUnit,omitempty"`
-	CgroupDirs      []string   `json:"cgroupDirs,omitempty"`
+	// Launcher is how kubelet mode launches the kubelet (direct or
+	// systemd); "" in a state written before it was recorded.
+	Launcher Launcher `json:"launcher,omitempty"`
+	// ContainerdBinary is the harness's own containerd as started (a path
+	// when it was found on $PATH), which stale cleanup revives; "" for an
+	// external runtime or a state written before it was recorded.
+	ContainerdBinary string   `json:"containerdBinary,omitempty"`
+	CgroupDirs       []string `json:"cgroupDirs,omitempty"`
 	// SystemCgroups are the kubelet's and the runtime's own cgroups, under
 	// the cgroup root (so removed with CgroupDirs) or, for a kubelet under
 	// systemd, its unit's.
@@ -146,10 +157,10 @@ func (st NodeState) CgroupSlice() string {
 // NewNode returns a Node for cfg; Start brings it up.
 func NewNode(cfg NodeConfig) *Node {
 	if cfg.StartTimeout == 0 {
-		cfg.StartTimeout = 2 * time.Minute
+		cfg.StartTimeout = DefaultStartTimeout
 	}
 	if cfg.PodCIDR == "" {
-		cfg.PodCIDR = "10.233.0.0/24"
+		cfg.PodCIDR = DefaultPodCIDR
 	}
 	return &Node{cfg: cfg, log: klog.Background().WithName("node")}
 }
@@ -189,8 +200,8 @@ func (e *StartupError) Unwrap() error { return e.Err }
 // step fails, Start tears down what it had started before returning.
 func (n *Node) Start(ctx context.Context) (err error) {
 	l := n.cfg.Layout
-	n.state = NodeState{Layout: l, NodeName: n.cfg.NodeName, Started: time.Now(), KubeletUnit: n.cfg.KubeletUnit, CreatedHostPaths: MissingPaths(HostPaths),
-		HarnessPid: os.Getpid(), Kept: n.cfg.Keep, NodePlaces: PlacesFor(l, n.cfg.NodeLayout)}
+	n.state = NodeState{Layout: l, NodeName: n.cfg.NodeName, Started: time.Now(), KubeletUnit: KubeletUnit(l, n.cfg.Launcher), Launcher: n.cfg.Launcher,
+		CreatedHostPaths: MissingPaths(HostPaths), HarnessPid: os.Getpid(), Kept: n.cfg.Keep, NodePlaces: PlacesFor(l, n.cfg.NodeLayout)}
 	defer func() {
 		if err != nil {
 			n.log.Error(err, "startup failed; tearing down")
@@ -238,7 +249,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			n.state.CgroupDirs = append(n.state.CgroupDirs, KubepodsDirs(mounts, n.state.SystemdCgroup)...)
 			err = errors.Join(err, merr)
 		}
-		n.state.SystemCgroups = SystemCgroupsFor(n.state.RunCgroupDir(), n.cfg.Launcher, n.cfg.KubeletUnit, n.cfg.RuntimeEndpoint == "")
+		n.state.SystemCgroups = SystemCgroupsFor(n.state.RunCgroupDir(), n.state.Launcher, n.state.KubeletUnit, n.cfg.RuntimeEndpoint == "")
 		return errors.Join(err, n.saveState())
 	}); err != nil {
 		return fail("harness", "create cgroup root "+l.CgroupRoot(), err)
@@ -340,6 +351,7 @@ func (n *Node) startRuntime(ctx context.Context) error {
 		Cgroup:        n.state.SystemCgroups.Runtime,
 	})
 	n.state.OwnRuntime = true
+	n.state.ContainerdBinary = n.containerd.Binary()
 	n.state.RuntimeEndpoint = n.containerd.Endpoint()
 	n.state.Bridge = l.BridgeName()
 	err := n.containerd.Start(ctx, n.cniConfig())
@@ -375,8 +387,8 @@ func (n *Node) kubeletExitError(err error) error {
 // copies the journal into the report only when the unit stops), from its
 // log file otherwise.
 func (n *Node) withKubeletLogTail(err error, lines int) error {
-	if n.cfg.KubeletUnit != "" && BootedWithSystemd("/") {
-		return withJournalTail(err, n.cfg.KubeletUnit, lines)
+	if u := n.state.KubeletUnit; u != "" && BootedWithSystemd("/") {
+		return withJournalTail(err, u, lines)
 	}
 	return proc.WithLogTail(err, "kubelet log", n.cfg.Layout.KubeletLog(), lines)
 }

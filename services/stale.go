@@ -41,7 +41,7 @@ func StaleRuns(runRoot string) (stale []NodeState, ignored []string, err error) 
 	}
 	for _, e := range entries {
 		dir := filepath.Join(runRoot, e.Name())
-		stateFile := filepath.Join(dir, "node.json")
+		stateFile := run.Layout{Dir: dir}.NodeState()
 		if _, err := os.Lstat(stateFile); err != nil {
 			continue // not a run directory
 		}
@@ -86,6 +86,16 @@ func CleanStaleRuns(log klog.Logger, runRoot string) ([]string, error) {
 	return cleaned, errors.Join(errs...)
 }
 
+// revivedBinary is the containerd that reviveContainerd runs: the one the
+// run recorded, or "containerd" on $PATH for a state written before the
+// binary was recorded.
+func revivedBinary(st NodeState) string {
+	if st.ContainerdBinary != "" {
+		return st.ContainerdBinary
+	}
+	return "containerd"
+}
+
 // reviveContainerd starts the run's containerd again from its config when
 // it is gone, so that the pods it left can be removed through CRI. It
 // returns nil when there is nothing to revive.
@@ -97,7 +107,7 @@ func reviveContainerd(ctx context.Context, st NodeState) (*proc.Process, error) 
 	if _, err := os.Stat(cfgPath); err != nil {
 		return nil, nil
 	}
-	p := &proc.Process{Name: "containerd (revived for cleanup)", Path: "containerd", Args: []string{"--config", cfgPath}, LogPath: filepath.Join(st.Layout.ContainerdDir(), "revived.log")}
+	p := &proc.Process{Name: "containerd (revived for cleanup)", Path: revivedBinary(st), Args: []string{"--config", cfgPath}, LogPath: filepath.Join(st.Layout.ContainerdDir(), "revived.log")}
 	if err := p.Start(); err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func (n *Node) Stop() error {
 // or abandoned by a killed run, from the state it recorded in runDir.
 func TeardownFromState(runDir string) error {
 	runDir = filepath.Clean(runDir)
-	stateFile := filepath.Join(runDir, "node.json")
+	stateFile := run.Layout{Dir: runDir}.NodeState()
 	var st NodeState
 	if err := run.ReadJSON(stateFile, &st); err != nil {
 		return fmt.Errorf("teardown %s: %w (is this a run directory?)", runDir, err)

@@ -72,36 +72,34 @@ func (c *Config) NewLayout(now time.Time) run.Layout {
 	return run.Layout{ID: id, Dir: filepath.Join(c.RunRoot, id), ReportDir: abs}
 }
 
-// NodeConfig builds the whole-node configuration for a new run.
-func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeConfig, string, error) {
+// NodeConfig builds the whole-node configuration for a new run. What it
+// resolves (the launcher, the runtime endpoint, the binaries) the node
+// records in its NodeState: read it from there.
+func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeConfig, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return services.NodeConfig{}, "", fmt.Errorf("find e2e_node.test: %w", err)
+		return services.NodeConfig{}, fmt.Errorf("find e2e_node.test: %w", err)
 	}
 	kubelet, err := c.KubeletBinary()
 	if err != nil {
-		return services.NodeConfig{}, "", err
+		return services.NodeConfig{}, err
 	}
 	pause, err := c.PauseBinary()
 	if err != nil {
-		return services.NodeConfig{}, "", err
+		return services.NodeConfig{}, err
 	}
 	testImage, err := c.TestImageBinary()
 	if err != nil {
-		return services.NodeConfig{}, "", err
+		return services.NodeConfig{}, err
 	}
 	launcher, err := c.Launcher()
 	if err != nil {
-		return services.NodeConfig{}, "", err
+		return services.NodeConfig{}, err
 	}
 	external := ""
-	endpoint := "unix://" + l.ContainerdSocket()
+	endpoint := l.ContainerdEndpoint()
 	if c.RuntimeAnswers(ctx) {
 		external, endpoint = c.ContainerRuntimeEndpoint, c.ContainerRuntimeEndpoint
-	}
-	unit := ""
-	if launcher == services.LauncherSystemd {
-		unit = l.KubeletUnitName()
 	}
 	return services.NodeConfig{
 		Layout:           l,
@@ -115,9 +113,8 @@ func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeCon
 		SystemdCgroup:    c.CgroupDriver == "systemd",
 		Prepull:          c.PrepullImages,
 		StartTimeout:     c.ServerStartTimeout,
-		KubeletUnit:      unit,
 		Launcher:         launcher,
 		Keep:             !c.StopServices,
 		NodeLayout:       c.nodeLayout(),
-	}, endpoint, nil
+	}, nil
 }

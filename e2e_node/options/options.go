@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/node-e2e/harness/services"
 )
 
 // Config is every flag of e2e_node.test. Names and meanings follow the
@@ -101,7 +103,7 @@ type Config struct {
 	// modes, or by a user pointing --start-services=false at a node left
 	// running by --stop-services=false.
 	RunDir string
-	// PodCIDR is the pod network. Default 10.233.0.0/24.
+	// PodCIDR is the pod network. Default services.DefaultPodCIDR.
 	PodCIDR string
 	// ContainerdPath is the containerd binary. Default "containerd".
 	ContainerdPath string
@@ -142,14 +144,14 @@ func NewConfig() *Config {
 		ContainerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
 		StartServices:            true,
 		StopServices:             true,
-		ServerStartTimeout:       2 * time.Minute,
+		ServerStartTimeout:       services.DefaultStartTimeout,
 		PrepullImages:            true,
 		CleanupStale:             true,
 		KubeletLauncher:          "auto",
 		CgroupDriver:             "cgroupfs",
 		NodeLayout:               "isolated",
 		RunRoot:                  filepath.Join(os.TempDir(), "node-e2e"),
-		PodCIDR:                  "10.233.0.0/24",
+		PodCIDR:                  services.DefaultPodCIDR,
 		ContainerdPath:           "containerd",
 		BusyboxPath:              "/bin/busybox",
 		Host:                     "",

@@ -74,6 +74,9 @@ func (l Layout) ContainerdDir() string     { return filepath.Join(l.Dir, "contai
 func (l Layout) ContainerdSocket() string {
 	return filepath.Join(l.Dir, "containerd", "containerd.sock")
 }
+
+// ContainerdEndpoint is the CRI endpoint of the harness's own containerd.
+func (l Layout) ContainerdEndpoint() string { return "unix://" + l.ContainerdSocket() }
 func (l Layout) ContainerdRegistryDir() string {
 	return filepath.Join(l.Dir, "containerd", "certs.d")
 }

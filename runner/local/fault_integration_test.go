@@ -16,6 +16,9 @@ type runLedger struct {
 	HarnessPid    int `json:"harnessPid"`
 	ServicesPid   int `json:"servicesPid"`
 	ContainerdPid int `json:"containerdPid"`
+	// ContainerdBinary is the containerd the run started, which stale
+	// cleanup revives.
+	ContainerdBinary string `json:"containerdBinary"`
 }
 
 // runDir returns the one run directory under root.

@@ -648,6 +648,11 @@ func TestIntegrationKilledRunIsCleanedUpByTheNext(t *testing.T) {
 	if len(names(root)) == 0 {
 		t.Fatal("the killed run left no run directory: nothing to test")
 	}
+	// The run recorded the containerd it started: stale cleanup revives
+	// that one, whatever the next run's $PATH, if it is gone.
+	if bin := readLedger(t, runDir(t, root)).ContainerdBinary; !filepath.IsAbs(bin) || filepath.Base(bin) != "containerd" {
+		t.Errorf("node.json records containerd binary %q, want the absolute path of the containerd it started", bin)
+	}
 	next := startSuiteIn(t, root, nil, []string{"--focus=is Ready and reports"})
 	if code := next.wait(t, 10*time.Minute); code != 0 {
 		t.Fatalf("the run after a killed one exited %d", code)
