@@ -85,7 +85,7 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 	bin := filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
 	for _, b := range []string{"e2e_node.test", "ginkgo", "kubelet", "pause", "testimage"} {
 		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			t.Fatalf("%v: run hack/build.sh first", err)
+			missingBinary(t, err, "run hack/build.sh first")
 		}
 	}
 	root, err := os.MkdirTemp("/tmp", "ne2e-jobs-")
