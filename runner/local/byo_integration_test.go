@@ -226,14 +226,14 @@ func TestIntegrationBringYourOwnKubelet(t *testing.T) {
 	kubelet, kubeletDone = startProcess(t, filepath.Join(logs, "kubelet.log"), kubeletArgs...)
 	awaitReady(t, admin, node, kubelet, filepath.Join(logs, "kubelet.log"))
 
-	// Terminal 3: the suite, as printed, with a report dir and two
-	// processes.
+	// Terminal 3: the suite, as printed, with a report dir and the
+	// default eight processes.
 	suiteArgs, err := shell.Split(get(suiteCmdLine))
 	if err != nil || suiteArgs[0] != "ginkgo" || suiteArgs[2] != "--" {
 		t.Fatalf("printed suite command %q: %v", get(suiteCmdLine), err)
 	}
 	report := t.TempDir()
-	args := append([]string{"--no-color", "-v", "--procs=2", suite}, suiteArgs[2:]...)
+	args := append([]string{"--no-color", "-v", "--procs=8", suite}, suiteArgs[2:]...)
 	args = append(args, "--report-dir="+report)
 	cmd := exec.Command(ginkgoBin, args...)
 	outBuf := &lockedBuffer{}

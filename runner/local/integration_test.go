@@ -363,7 +363,7 @@ func expectOnlyRegistryImages(t *testing.T, dir string) {
 func TestIntegrationSuitePasses(t *testing.T) {
 	_, _ = requireNode(t)
 	before := snapshot(t, "/nonexistent")
-	r := startSuite(t, nil, []string{"--procs=2"})
+	r := startSuite(t, nil, []string{"--procs=8"})
 	code := r.wait(t, 15*time.Minute)
 	if code != 0 {
 		t.Fatalf("suite exit code %d, want 0", code)
