@@ -92,7 +92,11 @@ func provideImages(ctx context.Context, c *options.Config, remote registry.Remot
 	if !facts.Local || x.endpoint == "" {
 		return nil, usageError{fmt.Errorf("the node's runtime cannot be reached from here (%s): give --image-registry=HOST[:PORT][/PREFIX], a registry the node pulls from, for the suite to push its images to", nodefacts.SkipMessage(facts.Get(nodefacts.RuntimeEndpoint)))}
 	}
-	return x, x.serve(ctx, c, reportDir)
+	if err := x.serve(ctx, c, reportDir); err != nil {
+		// Nothing reaches finish: stop what serve started.
+		return nil, errors.Join(err, x.stopServing())
+	}
+	return x, nil
 }
 
 // buildSuiteImages builds the suite's images from this repository's
@@ -237,6 +241,14 @@ func (x *extImages) finish(reportDir string) error {
 	if len(ours) > 0 {
 		errs = append(errs, services.RemoveImages(ctx, x.endpoint, ours))
 	}
+	errs = append(errs, x.stopServing())
+	return errors.Join(errs...)
+}
+
+// stopServing stops the loopback registry and removes the work dir, when
+// serve made them.
+func (x *extImages) stopServing() error {
+	var errs []error
 	if x.served != nil {
 		errs = append(errs, x.served.Stop())
 	}

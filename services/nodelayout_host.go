@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/node-e2e/harness/internal/host"
 )
 
 // HostProbe is how StandardPlacesInUse looks at the host; tests replace
 // its functions.
 type HostProbe struct {
-	// Processes returns the running processes' pids by name (comm).
+	// Processes returns the running processes' pids by name.
 	Processes func() (map[int]string, error)
 	// ReadDir lists a directory; a missing one is an error wrapping
 	// fs.ErrNotExist.
@@ -28,7 +30,7 @@ type HostProbe struct {
 // LiveHostProbe looks at this machine.
 func LiveHostProbe() HostProbe {
 	return HostProbe{
-		Processes:    processNames,
+		Processes:    kubeletNames,
 		ReadDir:      readDirNames,
 		CgroupMounts: CgroupMountPoints,
 		Exists: func(p string) bool {
@@ -87,43 +89,14 @@ func StandardPlacesInUse(h HostProbe) ([]string, error) {
 	return found, nil
 }
 
-// processNames reads the name (comm) of every live process in /proc. A
-// zombie (a killed kubelet that its new parent has not reaped yet) uses
-// nothing any more and is left out.
-func processNames() (map[int]string, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, err
-	}
+// kubeletNames returns the live kubelet processes by pid (host.ProcessesNamed:
+// a zombie, a killed kubelet not reaped yet, uses nothing any more).
+func kubeletNames() (map[int]string, error) {
 	out := map[int]string{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // gone meanwhile
-		}
-		if name, state, ok := parseStat(string(b)); ok && state != "Z" {
-			out[pid] = name
-		}
+	for pid := range host.ProcessesNamed("/proc", "kubelet") {
+		out[pid] = "kubelet"
 	}
 	return out, nil
-}
-
-// parseStat returns the name and state of /proc/<pid>/stat ("pid (name)
-// state ..."; the name may hold spaces and parentheses).
-func parseStat(s string) (name, state string, ok bool) {
-	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if open < 0 || end < open {
-		return "", "", false
-	}
-	f := strings.Fields(s[end+1:])
-	if len(f) == 0 {
-		return "", "", false
-	}
-	return s[open+1 : end], f[0], true
 }
 
 func readDirNames(dir string) ([]string, error) {

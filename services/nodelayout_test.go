@@ -143,23 +143,6 @@ func TestStandardPlacesInUse(t *testing.T) {
 	}
 }
 
-func TestParseStat(t *testing.T) {
-	for in, want := range map[string][2]string{
-		"812 (kubelet) S 1 812 812 0 -1":      {"kubelet", "S"},
-		"77 (kubelet) Z 1 77 77 0 -1":         {"kubelet", "Z"},
-		"9 (a (weird) name) R 1 9 9 0 -1":     {"a (weird) name", "R"},
-		"10 (containerd-shim-runc-v2) S 1 10": {"containerd-shim-runc-v2", "S"},
-	} {
-		name, state, ok := parseStat(in)
-		if !ok || name != want[0] || state != want[1] {
-			t.Errorf("parseStat(%q) = %q, %q, %v; want %q, %q", in, name, state, ok, want[0], want[1])
-		}
-	}
-	if _, _, ok := parseStat("garbage"); ok {
-		t.Error("parseStat(garbage) ok")
-	}
-}
-
 func TestStandardPlacesInUseThisMachine(t *testing.T) {
 	// The live probe works here; what it finds depends on the machine.
 	if _, err := StandardPlacesInUse(LiveHostProbe()); err != nil {

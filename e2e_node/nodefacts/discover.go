@@ -3,11 +3,10 @@ package nodefacts
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -136,21 +135,12 @@ type kubeletProc struct {
 	Args kubeletArgs
 }
 
-// kubeletProcesses lists the processes under procRoot whose program is
-// called kubelet.
+// kubeletProcesses lists the kubelet processes under procRoot, by pid.
 func kubeletProcesses(procRoot string) []kubeletProc {
-	entries, _ := os.ReadDir(procRoot)
+	procs := host.ProcessesNamed(procRoot, "kubelet")
 	var out []kubeletProc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		args := host.Cmdline(procRoot, pid)
-		if len(args) == 0 || filepath.Base(args[0]) != "kubelet" {
-			continue
-		}
-		out = append(out, kubeletProc{Pid: pid, Args: parseKubeletArgs(args[1:])})
+	for _, pid := range slices.Sorted(maps.Keys(procs)) {
+		out = append(out, kubeletProc{Pid: pid, Args: parseKubeletArgs(procs[pid][1:])})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,24 @@ func Cmdline(procRoot string, pid int) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+}
+
+// ProcessesNamed returns the arguments, by pid, of the live processes
+// under procRoot ("/proc") whose program (the base name of the first
+// argument) is name. Zombies, whose command line is empty, are left out.
+func ProcessesNamed(procRoot, name string) map[int][]string {
+	entries, _ := os.ReadDir(procRoot)
+	out := map[int][]string{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if args := Cmdline(procRoot, pid); len(args) > 0 && filepath.Base(args[0]) == name {
+			out[pid] = args
+		}
+	}
+	return out
 }
 
 // ProcessesMentioning returns the pids (other than this process and

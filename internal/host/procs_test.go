@@ -68,3 +68,18 @@ func TestCmdline(t *testing.T) {
 		t.Errorf("Cmdline of a missing process = %q, want nil", got)
 	}
 }
+
+func TestProcessesNamed(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	got := ProcessesNamed("/proc", "sleep")
+	if args := got[cmd.Process.Pid]; !slices.Equal(args, []string{"sleep", "30"}) {
+		t.Errorf("ProcessesNamed(sleep)[%d] = %q, want [sleep 30]", cmd.Process.Pid, args)
+	}
+	if _, ok := ProcessesNamed("/proc", "no-such-program")[cmd.Process.Pid]; ok {
+		t.Error("a process found under another program's name")
+	}
+}
