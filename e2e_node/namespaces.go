@@ -3,6 +3,7 @@ package e2e_node
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,7 +39,12 @@ var deletedNamespaces struct {
 // the suite, that every namespace went.
 func createNamespace(ctx context.Context, base string) string {
 	ginkgo.GinkgoHelper()
-	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: namespacePrefix() + base + "-", Labels: map[string]string{"node-e2e": "true"}}}
+	labels := maps.Clone(map[string]string(cfg.External.SpecNamespaceLabels))
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels["node-e2e"] = "true" // marks every namespace of the suite
+	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: namespacePrefix() + base + "-", Labels: labels}}
 	got, err := env.client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
 	gomega.Expect(err).NotTo(gomega.HaveOccurred(), "create namespace")
 	name := got.Name

@@ -32,6 +32,11 @@ type External struct {
 	// ImageRegistryCredentialsFile holds "user:password" for
 	// ImageRegistry, on one line; the file must be private (0600, yours).
 	ImageRegistryCredentialsFile string
+	// SpecNamespaceLabels are added to every namespace a spec creates
+	// (besides node-e2e=true), KEY=VALUE,...: a cluster-mode run labels
+	// them with its run id so that cancel and reap find the namespaces of
+	// a suite pod that was killed before it could delete them.
+	SpecNamespaceLabels LabelsFlag
 }
 
 // addExternalFlags binds External's flags.
@@ -43,6 +48,7 @@ func (c *Config) addExternalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&e.CgroupRoot, "cgroup-root", e.CgroupRoot, "with --start-services=false: the kubelet's cgroupRoot (default: from the kubelet's /configz)")
 	fs.StringVar(&e.ImageRegistry, "image-registry", e.ImageRegistry, "with --start-services=false: HOST[:PORT][/PREFIX] of a registry the node pulls from; the suite pushes its images there (default: serve them on loopback and import them into the node's runtime)")
 	fs.StringVar(&e.ImageRegistryCredentialsFile, "image-registry-credentials-file", e.ImageRegistryCredentialsFile, "file holding user:password for --image-registry (mode 0600)")
+	fs.Var(&e.SpecNamespaceLabels, "spec-namespace-labels", "labels added to every namespace a spec creates, KEY=VALUE,... (e.g. a cluster run's node-e2e.io/run-id)")
 }
 
 // validateExternal checks External's flags alone.
