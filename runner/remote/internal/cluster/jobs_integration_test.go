@@ -3,7 +3,6 @@ package cluster
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,10 +15,8 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -190,7 +187,7 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 		if j, ok := o.(*batchv1.Job); ok {
 			waitingJob(j)
 		}
-		if err := create(ctx, client, o); err != nil {
+		if err := createObject(ctx, client, o); err != nil {
 			t.Fatalf("create %T: %v", o, err)
 		}
 		if _, ok := o.(*corev1.ServiceAccount); ok {
@@ -326,27 +323,4 @@ func jobCompleted(j *batchv1.Job) time.Time {
 		return j.Status.CompletionTime.Time
 	}
 	return time.Time{}
-}
-
-// create creates o with the typed client.
-func create(ctx context.Context, c kubernetes.Interface, o runtime.Object) error {
-	var err error
-	opts := metav1.CreateOptions{}
-	switch o := o.(type) {
-	case *corev1.Namespace:
-		_, err = c.CoreV1().Namespaces().Create(ctx, o, opts)
-	case *corev1.ServiceAccount:
-		_, err = c.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, opts)
-	case *rbacv1.ClusterRole:
-		_, err = c.RbacV1().ClusterRoles().Create(ctx, o, opts)
-	case *rbacv1.ClusterRoleBinding:
-		_, err = c.RbacV1().ClusterRoleBindings().Create(ctx, o, opts)
-	case *batchv1.Job:
-		_, err = c.BatchV1().Jobs(o.Namespace).Create(ctx, o, opts)
-	case *corev1.Pod:
-		_, err = c.CoreV1().Pods(o.Namespace).Create(ctx, o, opts)
-	default:
-		err = errors.New("unknown kind")
-	}
-	return err
 }

@@ -27,6 +27,9 @@ func testRun() Run {
 		Timeout:       45 * time.Minute,
 		GinkgoArgs:    []string{"--focus=Pods", "--procs=2"},
 		TestArgs:      []string{"--prepull-images=false"},
+		Created:       time.Date(2026, 11, 30, 4, 5, 6, 0, time.UTC),
+		TTL:           30 * time.Minute,
+		Selection:     `{"focus":"Pods"}`,
 	}
 }
 

@@ -20,7 +20,7 @@ func (r Run) NamespaceObject() *corev1.Namespace {
 	}
 	return &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: r.Namespace, Labels: l},
+		ObjectMeta: metav1.ObjectMeta{Name: r.Namespace, Labels: l, Annotations: r.annotations()},
 	}
 }
 

@@ -48,6 +48,16 @@ type Run struct {
 	GinkgoArgs []string
 	// TestArgs go to e2e_node.test after the harness's own.
 	TestArgs []string
+	// Created is when the run was submitted (AnnotationCreated). Zero
+	// leaves the time annotations off (rendering without a clock).
+	Created time.Time
+	// TTL is how long the run may outlive its timeout before the janitor
+	// or reap --expired deletes it: it expires at Created + Timeout + TTL
+	// (AnnotationExpires). Default 1h.
+	TTL time.Duration
+	// Selection describes the specs selected, for display (JSON of focus,
+	// skip and label filter; AnnotationSelection). Default none.
+	Selection string
 }
 
 // Defaulted returns r with the documented defaults filled in.
@@ -63,6 +73,9 @@ func (r Run) Defaulted() Run {
 	}
 	if r.Workload == "" {
 		r.Workload = WorkloadJob
+	}
+	if r.TTL == 0 {
+		r.TTL = time.Hour
 	}
 	if r.RuntimeEndpoint == "" {
 		r.RuntimeEndpoint = "unix:///run/containerd/containerd.sock"
@@ -107,6 +120,9 @@ func (r Run) Validate() error {
 	}
 	if r.Timeout < time.Second {
 		return fmt.Errorf("cluster: timeout %v must be at least 1s", r.Timeout)
+	}
+	if r.TTL < 0 {
+		return fmt.Errorf("cluster: ttl %v must not be negative", r.TTL)
 	}
 	if r.Workload != WorkloadJob && r.Workload != WorkloadPod {
 		return fmt.Errorf("cluster: workload %q must be job or pod", r.Workload)
