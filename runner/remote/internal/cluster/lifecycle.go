@@ -247,6 +247,8 @@ func createObject(ctx context.Context, c kubernetes.Interface, o runtime.Object)
 		_, err = c.CoreV1().Namespaces().Create(ctx, o, opts)
 	case *corev1.ServiceAccount:
 		_, err = c.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, opts)
+	case *corev1.Secret:
+		_, err = c.CoreV1().Secrets(o.Namespace).Create(ctx, o, opts)
 	case *rbacv1.ClusterRole:
 		_, err = c.RbacV1().ClusterRoles().Create(ctx, o, opts)
 	case *rbacv1.ClusterRoleBinding:

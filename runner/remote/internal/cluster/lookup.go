@@ -221,7 +221,7 @@ func (r *Run) fromArgs(args []string) {
 // harnessArg reports whether a is one of the flags suiteArgs sets before
 // the user's TestArgs.
 func harnessArg(a string) bool {
-	for _, p := range []string{"--start-services=", "--node-name=", "--host-ca-file=", "--bearer-token-file=", "--report-dir=", "--spec-namespace-labels="} {
+	for _, p := range []string{"--start-services=", "--node-name=", "--host-ca-file=", "--bearer-token-file=", "--report-dir=", "--spec-namespace-labels=", "--image-registry-credentials-file="} {
 		if strings.HasPrefix(a, p) {
 			return true
 		}

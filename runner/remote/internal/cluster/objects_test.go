@@ -58,7 +58,7 @@ func TestObjectsGolden(t *testing.T) {
 		run  func(Run) Run
 	}{
 		{"run-job.yaml", func(r Run) Run { return r }},
-		{"run-pod.yaml", func(r Run) Run { r.Workload = WorkloadPod; r.Replicas = 1; r.Nodes = r.Nodes[:1]; return r }},
+		{"run-pod.yaml", func(r Run) Run { r.Workload = WorkloadPod; r.Replicas = 1; r.Nodes = r.Nodes[:1]; r.RegistryCredentials = "u:p"; return r }},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			objs, err := c.run(testRun()).Objects()
@@ -156,6 +156,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{func(r *Run) { r.Replicas = -1 }, "replicas"},
 		{func(r *Run) { r.Timeout = time.Millisecond }, "timeout"},
 		{func(r *Run) { r.Workload = "daemonset" }, "workload"},
+		{func(r *Run) { r.RegistryCredentials = "nocolon" }, "user:password"},
 	} {
 		r := testRun()
 		c.edit(&r)

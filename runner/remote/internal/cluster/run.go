@@ -55,6 +55,10 @@ type Run struct {
 	// or reap --expired deletes it: it expires at Created + Timeout + TTL
 	// (AnnotationExpires). Default 1h.
 	TTL time.Duration
+	// RegistryCredentials is "user:password" for ImageRegistry, given to
+	// the suite (it pushes its spec images there) through a Secret in the
+	// run namespace. Default none: an anonymous registry.
+	RegistryCredentials string
 	// Selection describes the specs selected, for display (JSON of focus,
 	// skip and label filter; AnnotationSelection). Default none.
 	Selection string
@@ -121,6 +125,11 @@ func (r Run) Validate() error {
 	if r.Timeout < time.Second {
 		return fmt.Errorf("cluster: timeout %v must be at least 1s", r.Timeout)
 	}
+	if c := r.RegistryCredentials; c != "" {
+		if u, p, ok := strings.Cut(c, ":"); !ok || u == "" || p == "" || strings.ContainsAny(c, "\n") {
+			return errors.New("cluster: registry credentials must be one line user:password")
+		}
+	}
 	if r.TTL < 0 {
 		return fmt.Errorf("cluster: ttl %v must not be negative", r.TTL)
 	}
@@ -143,14 +152,18 @@ func (r Run) Members() []Member {
 }
 
 // Objects renders every object of r, in creation order: namespace,
-// ServiceAccount, ClusterRole, ClusterRoleBinding, then a Job (or Pod) per
-// member.
+// ServiceAccount, the registry credentials' Secret (with credentials),
+// ClusterRole, ClusterRoleBinding, then a Job (or Pod) per member.
 func (r Run) Objects() ([]runtime.Object, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
 	r = r.Defaulted()
-	objs := []runtime.Object{r.NamespaceObject(), r.ServiceAccount(), r.ClusterRole(), r.ClusterRoleBinding()}
+	objs := []runtime.Object{r.NamespaceObject(), r.ServiceAccount()}
+	if s := r.RegistrySecret(); s != nil {
+		objs = append(objs, s)
+	}
+	objs = append(objs, r.ClusterRole(), r.ClusterRoleBinding())
 	for _, m := range r.Members() {
 		if r.Workload == WorkloadPod {
 			objs = append(objs, r.Pod(m))

@@ -59,7 +59,9 @@ func (r Run) suiteArgs(m Member) []string {
 		"--container-runtime-endpoint="+r.RuntimeEndpoint,
 		"--host-ca-file="+tokenDir+"/ca.crt",
 		"--bearer-token-file="+tokenDir+"/token",
-		"--report-dir="+reportDir)
+		"--report-dir="+reportDir,
+		"--spec-namespace-labels="+LabelRunID+"="+r.ID)
+	args = append(args, r.registryArgs()...)
 	return append(args, r.TestArgs...)
 }
 
@@ -85,7 +87,7 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 	yes, no := true, false
 	tokenSeconds := r.tokenSeconds()
 	grace := int64(30)
-	return corev1.PodSpec{
+	spec := corev1.PodSpec{
 		NodeName:                      m.Node,
 		HostNetwork:                   true,
 		HostPID:                       true,
@@ -141,6 +143,8 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 			hostPath("host-log", "/var/log", corev1.HostPathDirectory),
 		},
 	}
+	r.addRegistryCredentials(&spec)
+	return spec
 }
 
 func (r Run) deadlineSeconds() *int64 {
