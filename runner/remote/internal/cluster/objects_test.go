@@ -58,7 +58,13 @@ func TestObjectsGolden(t *testing.T) {
 		run  func(Run) Run
 	}{
 		{"run-job.yaml", func(r Run) Run { return r }},
-		{"run-pod.yaml", func(r Run) Run { r.Workload = WorkloadPod; r.Replicas = 1; r.Nodes = r.Nodes[:1]; r.RegistryCredentials = "u:p"; return r }},
+		{"run-pod.yaml", func(r Run) Run {
+			r.Workload = WorkloadPod
+			r.Replicas = 1
+			r.Nodes = r.Nodes[:1]
+			r.RegistryCredentials = "u:p"
+			return r
+		}},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			objs, err := c.run(testRun()).Objects()
