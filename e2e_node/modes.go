@@ -16,6 +16,7 @@ import (
 	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/services"
 	"github.com/node-e2e/harness/services/controlplane"
+	"github.com/node-e2e/harness/services/kubeletmode"
 )
 
 // Exit codes of e2e_node.test.
@@ -70,10 +71,6 @@ func runKubeletMode(c *options.Config) error {
 	if err != nil {
 		return err
 	}
-	launcher, err := c.Launcher()
-	if err != nil {
-		return err
-	}
 	kubelet, err := c.KubeletBinary()
 	if err != nil {
 		return err
@@ -96,7 +93,9 @@ func runKubeletMode(c *options.Config) error {
 			}
 		}
 	}()
-	return services.RunKubeletMode(ctx, services.KubeletModeConfig{
+	// The launcher, runtime endpoint, places and system cgroups the node
+	// resolved are read from its node.json (kubeletmode.Recorded).
+	return kubeletmode.Run(ctx, kubeletmode.Config{
 		Layout: c.Layout(),
 		Kubelet: services.KubeletConfig{
 			Binary:     kubelet,
@@ -104,13 +103,11 @@ func runKubeletMode(c *options.Config) error {
 			Verbosity:  2,
 			ExtraFlags: services.SplitFlags(c.KubeletFlags),
 		},
-		UserConfigFile:  c.KubeletConfigFile,
-		RuntimeEndpoint: c.ContainerRuntimeEndpoint,
-		ImageEndpoint:   c.ImageServiceEndpoint,
-		CgroupDriver:    c.CgroupDriver,
-		FeatureGates:    gates,
-		Launcher:        launcher,
-		Supervision:     services.KubeletSupervision{Restart: c.RestartKubelet, RestartRequests: restarts},
+		UserConfigFile: c.KubeletConfigFile,
+		ImageEndpoint:  c.ImageServiceEndpoint,
+		CgroupDriver:   c.CgroupDriver,
+		FeatureGates:   gates,
+		Supervision:    kubeletmode.Supervision{Restart: c.RestartKubelet, RestartRequests: restarts},
 	})
 }
 

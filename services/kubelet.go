@@ -102,28 +102,6 @@ func (c KubeletConfig) Args() []string {
 	return append(args, c.ExtraFlags...)
 }
 
-// SystemdRunArgs returns the systemd-run arguments that start command in a
-// transient service unit named unit, with delegated cgroups, that systemd
-// forgets once it has stopped.
-func SystemdRunArgs(unit string, command []string) []string {
-	args := []string{
-		"--unit=" + unit,
-		"--description=node e2e kubelet (" + unit + ")",
-		"--collect",
-		"--property=Delegate=yes",
-		// The unit's own cgroup is the kubelet's system cgroup
-		// (kubeletCgroups): account its CPU and memory there, as a
-		// production kubelet.service is.
-		"--property=CPUAccounting=yes",
-		"--property=MemoryAccounting=yes",
-		"--property=Restart=no",
-		"--property=KillMode=control-group",
-		"--property=TimeoutStopSec=30",
-		"--",
-	}
-	return append(args, command...)
-}
-
 // SplitFlags splits each --kubelet-flags value on spaces, as upstream does:
 // --kubelet-flags="--a=1 --b=2" gives two flags.
 func SplitFlags(values []string) []string {
@@ -132,16 +110,4 @@ func SplitFlags(values []string) []string {
 		out = append(out, strings.Fields(v)...)
 	}
 	return out
-}
-
-// KubeletHandle is a running kubelet, however it was launched.
-type KubeletHandle interface {
-	// Err delivers one error if the kubelet stops by itself.
-	Err() <-chan error
-	// Stop stops the kubelet and waits until it has exited.
-	Stop() error
-	// Describe says how to inspect and stop it by hand.
-	Describe() string
-	// Pid is the kubelet's process id, or 0 when it is not known.
-	Pid() int
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/internal/systemd"
 	"github.com/node-e2e/harness/services/registry"
 )
 
@@ -30,8 +31,9 @@ type NodeConfig struct {
 	ServicesCommand []string
 	// KubeletCommand runs the kubelet-mode process: executable first.
 	KubeletCommand []string
-	// RuntimeEndpoint is a CRI endpoint to use instead of starting
-	// containerd; "" starts the harness's own.
+	// RuntimeEndpoint is a CRI endpoint that answered (options resolve it
+	// once, in the preflight) to use instead of starting containerd; ""
+	// starts the harness's own.
 	RuntimeEndpoint string
 	// ContainerdBinary is the containerd to start. Default "containerd".
 	ContainerdBinary string
@@ -248,9 +250,7 @@ func (n *Node) writeKubeconfigs() error {
 func (n *Node) startRuntime(ctx context.Context) error {
 	l := n.cfg.Layout
 	if ep := n.cfg.RuntimeEndpoint; ep != "" {
-		if err := CRIReady(ctx, ep); err != nil {
-			return fmt.Errorf("--container-runtime-endpoint %s does not answer CRI: %w (start the runtime, or leave the flag empty to let the harness start containerd)", ep, err)
-		}
+		// It answered CRI when the options resolved it: not dialled again.
 		n.state.RuntimeEndpoint = ep
 		return n.saveState()
 	}
@@ -308,7 +308,7 @@ func (n *Node) kubeletExitError(err error) error {
 // log file otherwise.
 func (n *Node) withKubeletLogTail(err error, lines int) error {
 	if u := n.state.KubeletUnit; u != "" && BootedWithSystemd("/") {
-		return withJournalTail(err, u, lines)
+		return systemd.WithJournalTail(err, u, lines)
 	}
 	return proc.WithLogTail(err, "kubelet log", n.cfg.Layout.KubeletLog(), lines)
 }

@@ -123,7 +123,7 @@ func (n *Node) Watch(ctx context.Context, restartRuntime bool) error {
 			}
 			if b, rerr := os.ReadFile(n.cfg.Layout.KubeletAlarmFile()); rerr == nil {
 				// Kubelet mode stopped a kubelet that printed a panic.
-				return fmt.Errorf("%s\n  (kubelet mode stopped the kubelet and ended: %v)", bytes.TrimSpace(b), exitSummary(err))
+				return fmt.Errorf("%s\n  (kubelet mode stopped the kubelet and ended: %v)", bytes.TrimSpace(b), proc.ExitSummary(err))
 			}
 			return fmt.Errorf("the kubelet died during the run: %w", n.kubeletExitError(err))
 		case err, ok := <-n.containerdErr():

@@ -85,16 +85,3 @@ func KubepodsDirs(cgroupMounts []string, systemdDriver bool) []string {
 	}
 	return out
 }
-
-// recordedPlaces reads the places the run l recorded in its node.json:
-// kubelet mode takes them from there.
-func recordedPlaces(l run.Layout) (NodePlaces, error) {
-	var st NodeState
-	if err := run.ReadJSON(l.NodeState(), &st); err != nil {
-		return NodePlaces{}, fmt.Errorf("kubelet: read the run's node layout: %w (kubelet mode runs in a run the harness made: give its --run-dir)", err)
-	}
-	if st.KubeletRootDir == "" || st.PodLogsDir == "" || st.CgroupRoot == "" {
-		return NodePlaces{}, fmt.Errorf("kubelet: %s records no kubelet root dir, pod logs dir or cgroup root (a node.json from an older harness? start a new run)", l.NodeState())
-	}
-	return st.NodePlaces, nil
-}

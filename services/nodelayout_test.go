@@ -150,27 +150,6 @@ func TestStandardPlacesInUseThisMachine(t *testing.T) {
 	}
 }
 
-func TestRecordedPlaces(t *testing.T) {
-	dir := t.TempDir()
-	l := run.Layout{ID: filepath.Base(dir), Dir: dir}
-	if _, err := recordedPlaces(l); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("no node.json: err = %v", err)
-	}
-	if err := run.WriteJSON(l.NodeState(), NodeState{Layout: l}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := recordedPlaces(l); err == nil || !strings.Contains(err.Error(), "records no kubelet root dir") {
-		t.Errorf("node.json without places: err = %v", err)
-	}
-	want := PlacesFor(l, NodeLayoutStandard)
-	if err := run.WriteJSON(l.NodeState(), NodeState{Layout: l, NodePlaces: want}); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := recordedPlaces(l); err != nil || got != want {
-		t.Errorf("recordedPlaces = %+v, %v; want %+v", got, err, want)
-	}
-}
-
 func TestRemoveStandardDir(t *testing.T) {
 	fill := func(t *testing.T) string {
 		d := filepath.Join(t.TempDir(), "kubelet")

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/node-e2e/harness/internal/run"
 )
 
 func TestSystemCgroupsFor(t *testing.T) {
@@ -31,20 +29,6 @@ func TestSystemCgroupsFor(t *testing.T) {
 				t.Errorf("SystemCgroupsFor = %+v, want %+v", got, tc.want)
 			}
 		})
-	}
-}
-
-// Kubelet mode derives the same cgroups as the node that created them.
-func TestKubeletModeSystemCgroups(t *testing.T) {
-	l := run.Layout{ID: "20261129-232000-ab12cd", Dir: "/r/20261129-232000-ab12cd"}
-	cfg := KubeletModeConfig{Layout: l, CgroupDriver: "cgroupfs", Launcher: LauncherDirect, RuntimeEndpoint: "unix://" + l.ContainerdSocket()}
-	root := l.CgroupRoot()
-	if got, want := cfg.SystemCgroups(), (SystemCgroups{Kubelet: root + "/kubelet", Runtime: root + "/runtime"}); got != want {
-		t.Errorf("own runtime: %+v, want %+v", got, want)
-	}
-	cfg.RuntimeEndpoint = "unix:///run/containerd/containerd.sock"
-	if got := cfg.SystemCgroups(); got.Runtime != "" {
-		t.Errorf("external runtime gets --runtime-cgroups=%s", got.Runtime)
 	}
 }
 

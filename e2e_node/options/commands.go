@@ -33,13 +33,14 @@ func (c *Config) ServicesCommand(self string, l run.Layout, pause, testImage str
 	return args
 }
 
-// KubeletCommand is the command line of the kubelet-mode process.
-func (c *Config) KubeletCommand(self string, l run.Layout, kubelet, endpoint string, launcher services.Launcher) []string {
+// KubeletCommand is the command line of the kubelet-mode process. What
+// the node resolves (the launcher, the runtime endpoint, the kubelet's
+// places and system cgroups) is not on it: kubelet mode reads those from
+// the run's node.json (kubeletmode.Recorded).
+func (c *Config) KubeletCommand(self string, l run.Layout, kubelet string) []string {
 	args := []string{self, "--run-kubelet-mode", "--run-dir=" + l.Dir, "--report-dir=" + l.ReportDir,
 		"--node-name=" + c.NodeName,
 		"--kubelet-path=" + kubelet,
-		"--container-runtime-endpoint=" + endpoint,
-		"--kubelet-launcher=" + string(launcher),
 		"--cgroup-driver=" + c.CgroupDriver,
 	}
 	if c.ImageServiceEndpoint != "" {
@@ -97,16 +98,15 @@ func (c *Config) NodeConfig(ctx context.Context, l run.Layout) (services.NodeCon
 		return services.NodeConfig{}, err
 	}
 	external := ""
-	endpoint := l.ContainerdEndpoint()
 	if c.RuntimeAnswers(ctx) {
-		external, endpoint = c.ContainerRuntimeEndpoint, c.ContainerRuntimeEndpoint
+		external = c.ContainerRuntimeEndpoint
 	}
 	return services.NodeConfig{
 		Layout:           l,
 		NodeName:         c.NodeName,
 		BearerToken:      c.BearerToken,
 		ServicesCommand:  c.ServicesCommand(self, l, pause, testImage),
-		KubeletCommand:   c.KubeletCommand(self, l, kubelet, endpoint, launcher),
+		KubeletCommand:   c.KubeletCommand(self, l, kubelet),
 		RuntimeEndpoint:  external,
 		ContainerdBinary: c.ContainerdPath,
 		PodCIDR:          c.PodCIDR,

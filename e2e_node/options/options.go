@@ -131,6 +131,8 @@ type Config struct {
 	External External
 	// explicit holds the names of the flags given on the command line.
 	explicit map[string]bool
+	// runtimeAnswers is RuntimeAnswers' answer, once it has dialled.
+	runtimeAnswers *bool
 }
 
 // maxSocketPath is the longest unix socket path containerd accepts.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/node-e2e/harness/internal/run"
-	"github.com/node-e2e/harness/services"
 )
 
 func parse(t *testing.T, args ...string) (*Config, error) {
@@ -119,10 +118,9 @@ func TestChildCommands(t *testing.T) {
 	if !reflect.DeepEqual(gotS, wantS) {
 		t.Errorf("ServicesCommand =\n %q\nwant\n %q", gotS, wantS)
 	}
-	gotK := c.KubeletCommand("/bin/e2e_node.test", l, "/bin/kubelet", "unix:///runs/r1/containerd/containerd.sock", services.LauncherDirect)
+	gotK := c.KubeletCommand("/bin/e2e_node.test", l, "/bin/kubelet")
 	wantK := []string{"/bin/e2e_node.test", "--run-kubelet-mode", "--run-dir=/runs/r1", "--report-dir=/rep",
-		"--node-name=n1", "--kubelet-path=/bin/kubelet", "--container-runtime-endpoint=unix:///runs/r1/containerd/containerd.sock",
-		"--kubelet-launcher=direct", "--cgroup-driver=systemd", "--kubelet-config-file=/k.yaml", "--feature-gates=A=true",
+		"--node-name=n1", "--kubelet-path=/bin/kubelet", "--cgroup-driver=systemd", "--kubelet-config-file=/k.yaml", "--feature-gates=A=true",
 		"--kubelet-flags=--v=4 --max-pods=20", "--restart-kubelet"}
 	if !reflect.DeepEqual(gotK, wantK) {
 		t.Errorf("KubeletCommand =\n %q\nwant\n %q", gotK, wantK)

@@ -85,7 +85,17 @@ func (c *Config) Preflight(ctx context.Context, bringsUpNode bool) error {
 }
 
 // RuntimeAnswers reports whether --container-runtime-endpoint answers CRI.
+// It dials once: the preflight's answer is the one NodeConfig passes on to
+// the node, which does not dial again.
 func (c *Config) RuntimeAnswers(ctx context.Context) bool {
+	if c.runtimeAnswers == nil {
+		answers := c.dialRuntime(ctx)
+		c.runtimeAnswers = &answers
+	}
+	return *c.runtimeAnswers
+}
+
+func (c *Config) dialRuntime(ctx context.Context) bool {
 	if c.ContainerRuntimeEndpoint == "" {
 		return false
 	}

@@ -3,6 +3,7 @@ package proc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,5 +197,16 @@ func TestAwait(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestExitSummary(t *testing.T) {
+	ee := &ExitError{Name: "kubelet", Command: "/bin/kubelet --v=2", State: "exit status 1", LogPath: "/r/kubelet.log", Tail: "line 1\nline 2"}
+	if got, want := ExitSummary(fmt.Errorf("wrapped: %w", ee)).Error(), "kubelet exit status 1 (log /r/kubelet.log)"; got != want {
+		t.Errorf("ExitSummary(ExitError) = %q, want %q", got, want)
+	}
+	other := errors.New("not an exit")
+	if got := ExitSummary(other); got != other {
+		t.Errorf("ExitSummary(other) = %v, want it unchanged", got)
 	}
 }

@@ -168,6 +168,17 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("%s exited unexpectedly (%s)\n  command: %s\n  log: %s\n%s", e.Name, e.State, e.Command, e.LogPath, Indent(e.Tail, "  | "))
 }
 
+// ExitSummary shortens an *ExitError in err to one line naming the
+// process's log, for a message that shows that log's tail anyway; any other
+// error is returned as it is.
+func ExitSummary(err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("%s %s (log %s)", ee.Name, ee.State, ee.LogPath)
+	}
+	return err
+}
+
 // CommandLine returns the command line for messages.
 func (p *Process) CommandLine() string {
 	return strings.Join(append([]string{p.Path}, p.Args...), " ")

@@ -1,4 +1,4 @@
-package services
+package kubeletmode
 
 import (
 	"context"
@@ -9,21 +9,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/node-e2e/harness/internal/host"
 	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/internal/systemd"
+	"github.com/node-e2e/harness/services"
 )
 
-// StartKubeletDirect runs the kubelet as a child in its own process group,
+// StartDirect runs the kubelet as a child in its own process group,
 // with a parent-death signal and its output in logPath.
-func StartKubeletDirect(cfg KubeletConfig, logPath string) (KubeletHandle, error) {
+func StartDirect(cfg services.KubeletConfig, logPath string) (Handle, error) {
 	p := &proc.Process{Name: "kubelet", Path: cfg.Binary, Args: cfg.Args(), LogPath: logPath, StopTimeout: 20 * time.Second}
 	if err := p.Start(); err != nil {
 		return nil, err
 	}
 	if cfg.Cgroup != "" {
-		points, err := CgroupMountPoints()
+		points, err := host.CgroupMountPoints()
 		if err == nil {
-			_, err = JoinCgroup(points, cfg.Cgroup, p.Pid())
+			_, err = services.JoinCgroup(points, cfg.Cgroup, p.Pid())
 		}
 		if err != nil {
 			_ = p.Stop()
@@ -53,9 +56,9 @@ type systemdKubelet struct {
 	stopErr error
 }
 
-// StartKubeletSystemd starts the kubelet with systemd-run in a transient
+// StartSystemd starts the kubelet with systemd-run in a transient
 // unit named unit. Its journal is copied to logPath when it stops.
-func StartKubeletSystemd(ctx context.Context, cfg KubeletConfig, unit, logPath string) (KubeletHandle, error) {
+func StartSystemd(ctx context.Context, cfg services.KubeletConfig, unit, logPath string) (Handle, error) {
 	args := SystemdRunArgs(unit, append([]string{cfg.Binary}, cfg.Args()...))
 	if out, err := exec.CommandContext(ctx, "systemd-run", args...).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("kubelet: systemd-run %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
@@ -78,7 +81,7 @@ func (k *systemdKubelet) watch(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		switch st := unitState(ctx, k.unit); st {
+		switch st := systemd.UnitState(ctx, k.unit); st {
 		case "failed", "inactive":
 			if ctx.Err() != nil {
 				return
@@ -91,7 +94,7 @@ func (k *systemdKubelet) watch(ctx context.Context) {
 }
 
 func (k *systemdKubelet) copyJournal() {
-	_ = run.WriteFile(k.logPath, journal(k.unit, 0), 0o600)
+	_ = run.WriteFile(k.logPath, systemd.Journal(k.unit, 0), 0o600)
 }
 
 func (k *systemdKubelet) Err() <-chan error { return k.errCh }
@@ -112,10 +115,32 @@ func (k *systemdKubelet) Stop() error {
 	k.once.Do(func() {
 		k.cancel()
 		k.wg.Wait()
-		if err := systemctlStop(k.unit); err != nil {
+		if err := systemd.Stop(k.unit); err != nil {
 			k.stopErr = fmt.Errorf("kubelet: %w", err)
 		}
 		k.copyJournal()
 	})
 	return k.stopErr
+}
+
+// SystemdRunArgs returns the systemd-run arguments that start command in a
+// transient service unit named unit, with delegated cgroups, that systemd
+// forgets once it has stopped.
+func SystemdRunArgs(unit string, command []string) []string {
+	args := []string{
+		"--unit=" + unit,
+		"--description=node e2e kubelet (" + unit + ")",
+		"--collect",
+		"--property=Delegate=yes",
+		// The unit's own cgroup is the kubelet's system cgroup
+		// (kubeletCgroups): account its CPU and memory there, as a
+		// production kubelet.service is.
+		"--property=CPUAccounting=yes",
+		"--property=MemoryAccounting=yes",
+		"--property=Restart=no",
+		"--property=KillMode=control-group",
+		"--property=TimeoutStopSec=30",
+		"--",
+	}
+	return append(args, command...)
 }

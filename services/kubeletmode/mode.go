@@ -1,4 +1,4 @@
-package services
+package kubeletmode
 
 import (
 	"context"
@@ -11,47 +11,59 @@ import (
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services"
 )
 
-// KubeletModeConfig is what e2e_node.test --run-kubelet-mode needs.
-type KubeletModeConfig struct {
-	// Layout is the run (its PKI, kubeconfig and directories).
+// Config is what e2e_node.test --run-kubelet-mode is told on its command
+// line. What the node resolved before starting it (the kubelet's places,
+// the launcher, the runtime endpoint, the system cgroups) it reads from
+// the run's node.json instead (Recorded).
+type Config struct {
+	// Layout is the run (its PKI, kubeconfig, directories and node.json).
 	Layout run.Layout
 	// Kubelet is the kubelet's command line, minus the generated paths
-	// that RunKubeletMode fills in.
-	Kubelet KubeletConfig
+	// that Run fills in.
+	Kubelet services.KubeletConfig
 	// UserConfigFile is --kubelet-config-file, or "".
 	UserConfigFile string
-	// RuntimeEndpoint and ImageEndpoint are the CRI endpoints.
-	RuntimeEndpoint, ImageEndpoint string
+	// ImageEndpoint is the CRI image endpoint; "" is the runtime's.
+	ImageEndpoint string
 	// CgroupDriver is cgroupfs or systemd.
 	CgroupDriver string
 	// FeatureGates go into the kubelet's featureGates.
 	FeatureGates map[string]bool
-	// Launcher is direct or systemd (already resolved).
-	Launcher Launcher
 	// Supervision says what to do when the kubelet stops.
-	Supervision KubeletSupervision
+	Supervision Supervision
 }
 
-// SystemCgroups are the kubelet's and the runtime's cgroups for cfg, as
-// the node created them (SystemCgroupsFor): the runtime's only when it is
-// the harness's own containerd.
-func (cfg KubeletModeConfig) SystemCgroups() SystemCgroups {
-	l := cfg.Layout
-	own := cfg.RuntimeEndpoint == l.ContainerdEndpoint()
-	return SystemCgroupsFor(CgroupRootDir(l.CgroupRoot(), cfg.CgroupDriver == "systemd"), cfg.Launcher, KubeletUnit(l, cfg.Launcher), own)
+// Recorded reads what the node of run l resolved and recorded in its
+// node.json before it started kubelet mode.
+func Recorded(l run.Layout) (services.NodeState, error) {
+	var st services.NodeState
+	if err := run.ReadJSON(l.NodeState(), &st); err != nil {
+		return st, fmt.Errorf("kubelet: read the run's node state: %w (kubelet mode runs in a run the harness made: give its --run-dir)", err)
+	}
+	if st.KubeletRootDir == "" || st.PodLogsDir == "" || st.CgroupRoot == "" {
+		return st, fmt.Errorf("kubelet: %s records no kubelet root dir, pod logs dir or cgroup root (a node.json from an older harness? start a new run)", l.NodeState())
+	}
+	if st.Launcher != services.LauncherDirect && st.Launcher != services.LauncherSystemd {
+		return st, fmt.Errorf("kubelet: %s records launcher %q, want direct or systemd (a node.json from an older harness? start a new run)", l.NodeState(), st.Launcher)
+	}
+	if st.RuntimeEndpoint == "" {
+		return st, fmt.Errorf("kubelet: %s records no container runtime endpoint (kubelet mode starts once the runtime is up)", l.NodeState())
+	}
+	return st, nil
 }
 
 // WriteKubeletConfig writes the merged KubeletConfiguration for cfg, with
-// the pod logs dir and cgroup root the run recorded (places), and returns
-// its path.
-func WriteKubeletConfig(cfg KubeletModeConfig, places NodePlaces) (string, error) {
+// the runtime endpoint, places and system cgroups the node recorded (st),
+// and returns its path.
+func WriteKubeletConfig(cfg Config, st services.NodeState) (string, error) {
 	l := cfg.Layout
 	var user map[string]any
 	if cfg.UserConfigFile != "" {
 		var err error
-		if user, err = LoadKubeletConfigFile(cfg.UserConfigFile); err != nil {
+		if user, err = services.LoadKubeletConfigFile(cfg.UserConfigFile); err != nil {
 			return "", err
 		}
 	}
@@ -59,25 +71,24 @@ func WriteKubeletConfig(cfg KubeletModeConfig, places NodePlaces) (string, error
 	if err != nil {
 		return "", fmt.Errorf("kubelet: %w", err)
 	}
-	sc := cfg.SystemCgroups()
-	b, err := KubeletConfigYAML(KubeletConfigInput{
-		RuntimeEndpoint: cfg.RuntimeEndpoint,
+	b, err := services.KubeletConfigYAML(services.KubeletConfigInput{
+		RuntimeEndpoint: st.RuntimeEndpoint,
 		ImageEndpoint:   cfg.ImageEndpoint,
 		StaticPodDir:    l.StaticPodDir(),
-		PodLogsDir:      places.PodLogsDir,
+		PodLogsDir:      st.PodLogsDir,
 		VolumePluginDir: l.VolumePluginDir(),
 		ClientCAFile:    bundle.CACert,
 		TLSCertFile:     bundle.KubeletCert,
 		TLSKeyFile:      bundle.KubeletKey,
 		CgroupDriver:    cfg.CgroupDriver,
-		CgroupRoot:      places.CgroupRoot,
-		KubeletCgroups:  sc.Kubelet,
+		CgroupRoot:      st.CgroupRoot,
+		KubeletCgroups:  st.SystemCgroups.Kubelet,
 		FeatureGates:    cfg.FeatureGates,
 	}, user)
 	if err != nil {
 		return "", err
 	}
-	for _, d := range []string{places.KubeletRootDir, l.StaticPodDir(), places.PodLogsDir, l.VolumePluginDir()} {
+	for _, d := range []string{st.KubeletRootDir, l.StaticPodDir(), st.PodLogsDir, l.VolumePluginDir()} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
 			return "", fmt.Errorf("kubelet: %w", err)
 		}
@@ -89,47 +100,40 @@ func WriteKubeletConfig(cfg KubeletModeConfig, places NodePlaces) (string, error
 	return path, nil
 }
 
-// RunKubeletMode launches the kubelet and keeps it up until ctx ends, then
-// stops it and waits; cfg.Supervision says what happens when it dies. The
-// kubelet's pid is written to the layout's KubeletPidFile at each launch.
-func RunKubeletMode(ctx context.Context, cfg KubeletModeConfig) error {
+// Run launches the kubelet and keeps it up until ctx ends, then stops it
+// and waits; cfg.Supervision says what happens when it dies. The kubelet's
+// pid is written to the layout's KubeletPidFile at each launch.
+func Run(ctx context.Context, cfg Config) error {
 	log := klog.FromContext(ctx).WithName("kubelet-mode")
 	l := cfg.Layout
-	// The node recorded where the kubelet keeps its state (the node
-	// layout) before it started kubelet mode.
-	places, err := recordedPlaces(l)
+	st, err := Recorded(l)
 	if err != nil {
 		return err
 	}
-	path, err := WriteKubeletConfig(cfg, places)
+	path, err := WriteKubeletConfig(cfg, st)
 	if err != nil {
 		return err
 	}
 	kc := cfg.Kubelet
-	kc.ConfigFile, kc.Kubeconfig, kc.RootDir = path, l.KubeletKubeconfig(), places.KubeletRootDir
-	sc := cfg.SystemCgroups()
-	kc.RuntimeCgroups = sc.Runtime
-	if cfg.Launcher == LauncherDirect {
-		kc.Cgroup = sc.Kubelet
+	kc.ConfigFile, kc.Kubeconfig, kc.RootDir = path, l.KubeletKubeconfig(), st.KubeletRootDir
+	kc.RuntimeCgroups = st.SystemCgroups.Runtime
+	if st.Launcher == services.LauncherDirect {
+		kc.Cgroup = st.SystemCgroups.Kubelet
 	}
 
-	launch := func() (KubeletHandle, error) {
-		switch cfg.Launcher {
-		case LauncherSystemd:
-			return StartKubeletSystemd(ctx, kc, l.KubeletUnitName(), l.KubeletLog())
-		case LauncherDirect:
-			return StartKubeletDirect(kc, l.KubeletLog())
-		default:
-			return nil, fmt.Errorf("kubelet: launcher %q not resolved", cfg.Launcher)
+	launch := func() (Handle, error) {
+		if st.Launcher == services.LauncherSystemd {
+			return StartSystemd(ctx, kc, st.KubeletUnit, l.KubeletLog())
 		}
+		return StartDirect(kc, l.KubeletLog())
 	}
 	sup := cfg.Supervision
-	sup.Launched = func(h KubeletHandle) {
+	sup.Launched = func(h Handle) {
 		if err := os.WriteFile(l.KubeletPidFile(), []byte(strconv.Itoa(h.Pid())+"\n"), 0o644); err != nil {
 			log.Error(err, "record kubelet pid")
 		}
 	}
-	err = SuperviseKubelet(klog.NewContext(ctx, log), launch, sup)
+	err = Supervise(klog.NewContext(ctx, log), launch, sup)
 	if proc.IsAlarm(err) {
 		// The harness sees only this process exit: this file says why.
 		if werr := run.WriteFile(l.KubeletAlarmFile(), []byte(err.Error()+"\n"), 0o600); werr != nil {

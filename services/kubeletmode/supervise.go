@@ -1,8 +1,7 @@
-package services
+package kubeletmode
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,9 +10,9 @@ import (
 	"github.com/node-e2e/harness/internal/proc"
 )
 
-// KubeletSupervision says what the kubelet-mode process does when the
+// Supervision says what the kubelet-mode process does when the
 // kubelet stops while the run still needs it.
-type KubeletSupervision struct {
+type Supervision struct {
 	// Restart relaunches a kubelet that died (--restart-kubelet). Default
 	// false: its death ends kubelet mode with an error naming it.
 	Restart bool
@@ -28,10 +27,10 @@ type KubeletSupervision struct {
 	// Backoff is the pause before relaunching a dead kubelet. Default 1s.
 	Backoff time.Duration
 	// Launched is told about every kubelet launched (to record its pid).
-	Launched func(KubeletHandle)
+	Launched func(Handle)
 }
 
-func (s KubeletSupervision) withDefaults() KubeletSupervision {
+func (s Supervision) withDefaults() Supervision {
 	if s.MaxCrashes == 0 {
 		s.MaxCrashes = 5
 	}
@@ -44,13 +43,13 @@ func (s KubeletSupervision) withDefaults() KubeletSupervision {
 	return s
 }
 
-// SuperviseKubelet launches the kubelet and keeps it up until ctx ends, then
+// Supervise launches the kubelet and keeps it up until ctx ends, then
 // stops it and returns nil. A kubelet that dies is relaunched when
 // s.Restart is set (until it crash-loops); otherwise its death is returned.
 // A kubelet whose output shows a panic, a fatal runtime error or a data
 // race (a *proc.Alarm on its Err) is stopped and the alarm returned,
 // whatever s.Restart says.
-func SuperviseKubelet(ctx context.Context, launch func() (KubeletHandle, error), s KubeletSupervision) error {
+func Supervise(ctx context.Context, launch func() (Handle, error), s Supervision) error {
 	s = s.withDefaults()
 	log := klog.FromContext(ctx)
 	var crashes []time.Time
@@ -79,7 +78,7 @@ func SuperviseKubelet(ctx context.Context, launch func() (KubeletHandle, error),
 				// --restart-kubelet or not: a restart would hide it.
 				return joinStop(exit, h.Stop())
 			}
-			exit = exitSummary(exit)
+			exit = proc.ExitSummary(exit)
 			stopErr := h.Stop()
 			if !s.Restart {
 				return fmt.Errorf("the kubelet died during the run (pass --restart-kubelet to have it restarted): %w", joinStop(exit, stopErr))
@@ -110,19 +109,21 @@ func recent(ts []time.Time, since time.Time) []time.Time {
 	return out
 }
 
-// exitSummary shortens a kubelet exit to one line: its log tail is in the
-// kubelet log, which the harness shows next to kubelet mode's own.
-func exitSummary(err error) error {
-	var ee *proc.ExitError
-	if errors.As(err, &ee) {
-		return fmt.Errorf("%s %s (log %s)", ee.Name, ee.State, ee.LogPath)
-	}
-	return err
-}
-
 func joinStop(exit, stop error) error {
 	if stop == nil {
 		return exit
 	}
 	return fmt.Errorf("%w (and stopping it: %v)", exit, stop)
+}
+
+// Handle is a running kubelet, however it was launched.
+type Handle interface {
+	// Err delivers one error if the kubelet stops by itself.
+	Err() <-chan error
+	// Stop stops the kubelet and waits until it has exited.
+	Stop() error
+	// Describe says how to inspect and stop it by hand.
+	Describe() string
+	// Pid is the kubelet's process id, or 0 when it is not known.
+	Pid() int
 }

@@ -1,4 +1,4 @@
-package services
+package kubeletmode
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/node-e2e/harness/internal/proc"
 )
 
-// fakeKubelet is a KubeletHandle whose death the test decides.
+// fakeKubelet is a Handle whose death the test decides.
 type fakeKubelet struct {
 	pid     int
 	errCh   chan error
@@ -38,7 +38,7 @@ type fakeLauncher struct {
 
 func newFakeLauncher() *fakeLauncher { return &fakeLauncher{ch: make(chan *fakeKubelet, 16)} }
 
-func (l *fakeLauncher) launch() (KubeletHandle, error) {
+func (l *fakeLauncher) launch() (Handle, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := &fakeKubelet{pid: 100 + len(l.launched), errCh: make(chan error, 1)}
@@ -58,15 +58,15 @@ func (l *fakeLauncher) next(t *testing.T) *fakeKubelet {
 	}
 }
 
-func supervise(ctx context.Context, l *fakeLauncher, s KubeletSupervision) <-chan error {
+func supervise(ctx context.Context, l *fakeLauncher, s Supervision) <-chan error {
 	done := make(chan error, 1)
-	go func() { done <- SuperviseKubelet(ctx, l.launch, s) }()
+	go func() { done <- Supervise(ctx, l.launch, s) }()
 	return done
 }
 
 func TestSuperviseKubeletDeathWithoutRestartEndsIt(t *testing.T) {
 	l := newFakeLauncher()
-	done := supervise(context.Background(), l, KubeletSupervision{})
+	done := supervise(context.Background(), l, Supervision{})
 	k := l.next(t)
 	k.errCh <- errors.New("kubelet exited unexpectedly (signal: killed)")
 	err := <-done
@@ -81,7 +81,7 @@ func TestSuperviseKubeletDeathWithoutRestartEndsIt(t *testing.T) {
 func TestSuperviseKubeletRestartsADeadKubelet(t *testing.T) {
 	l := newFakeLauncher()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := supervise(ctx, l, KubeletSupervision{Restart: true, Backoff: time.Millisecond})
+	done := supervise(ctx, l, Supervision{Restart: true, Backoff: time.Millisecond})
 	first := l.next(t)
 	first.errCh <- errors.New("killed")
 	second := l.next(t)
@@ -99,7 +99,7 @@ func TestSuperviseKubeletRestartsADeadKubelet(t *testing.T) {
 
 func TestSuperviseKubeletGivesUpOnACrashLoop(t *testing.T) {
 	l := newFakeLauncher()
-	done := supervise(context.Background(), l, KubeletSupervision{Restart: true, Backoff: time.Millisecond, MaxCrashes: 3, CrashWindow: time.Minute})
+	done := supervise(context.Background(), l, Supervision{Restart: true, Backoff: time.Millisecond, MaxCrashes: 3, CrashWindow: time.Minute})
 	for range 3 {
 		l.next(t).errCh <- errors.New("bad flag")
 	}
@@ -115,7 +115,7 @@ func TestSuperviseKubeletControlledRestart(t *testing.T) {
 	var pids []int
 	var mu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())
-	done := supervise(ctx, l, KubeletSupervision{RestartRequests: req, Launched: func(h KubeletHandle) {
+	done := supervise(ctx, l, Supervision{RestartRequests: req, Launched: func(h Handle) {
 		mu.Lock()
 		pids = append(pids, h.Pid())
 		mu.Unlock()
@@ -141,7 +141,7 @@ func TestSuperviseKubeletControlledRestart(t *testing.T) {
 }
 
 func TestSuperviseKubeletLaunchFailure(t *testing.T) {
-	err := SuperviseKubelet(context.Background(), func() (KubeletHandle, error) { return nil, errors.New("no such binary") }, KubeletSupervision{})
+	err := Supervise(context.Background(), func() (Handle, error) { return nil, errors.New("no such binary") }, Supervision{})
 	if err == nil || !strings.Contains(err.Error(), "no such binary") {
 		t.Fatalf("err = %v", err)
 	}
@@ -149,7 +149,7 @@ func TestSuperviseKubeletLaunchFailure(t *testing.T) {
 
 func TestSuperviseKubeletAlarmEndsItEvenWithRestart(t *testing.T) {
 	l := newFakeLauncher()
-	done := supervise(context.Background(), l, KubeletSupervision{Restart: true, Backoff: time.Millisecond})
+	done := supervise(context.Background(), l, Supervision{Restart: true, Backoff: time.Millisecond})
 	k := l.next(t)
 	alarm := &proc.Alarm{Name: "kubelet", Kind: "a panic", LogPath: "kubelet.log", Lines: []string{"panic: injected"}}
 	k.errCh <- alarm
