@@ -18,6 +18,7 @@ import (
 	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
+	"github.com/node-e2e/harness/services/imageserver"
 	"github.com/node-e2e/harness/services/registry"
 )
 
@@ -37,7 +38,7 @@ type extImages struct {
 	// credentials (the private-image spec needs that).
 	privateNeedsAuth bool
 	// served is the suite's own loopback registry, when it serves one.
-	served *services.ImageRegistry
+	served *imageserver.Server
 	// endpoint is the node's CRI endpoint ("" when not on this host).
 	endpoint string
 	// before is what the runtime held before the run: the images the run
@@ -167,7 +168,7 @@ func (x *extImages) serve(ctx context.Context, c *options.Config, reportDir stri
 		return usageError{err}
 	}
 	ic.BusyboxBinary, ic.WorkDir = c.BusyboxPath, dir
-	x.served = services.NewImageRegistry(services.ImageRegistryConfig{Port: c.RegistryPort, Images: ic, LogPath: filepath.Join(reportDir, "registry.log")})
+	x.served = imageserver.New(imageserver.Config{Port: c.RegistryPort, Images: ic, LogPath: filepath.Join(reportDir, "registry.log")})
 	if err := x.served.Start(ctx); err != nil {
 		return err
 	}

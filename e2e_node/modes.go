@@ -16,6 +16,7 @@ import (
 	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/services"
 	"github.com/node-e2e/harness/services/controlplane"
+	"github.com/node-e2e/harness/services/imageserver"
 	"github.com/node-e2e/harness/services/kubeletmode"
 )
 
@@ -49,7 +50,7 @@ func runServicesMode(c *options.Config) error {
 	l := c.Layout()
 	ic := images.NewConfig()
 	ic.PauseBinary, ic.TestImageBinary, ic.BusyboxBinary, ic.WorkDir = c.PausePath, c.TestImagePath, c.BusyboxPath, l.ImagesDir()
-	reg := services.NewImageRegistry(services.ImageRegistryConfig{
+	reg := imageserver.New(imageserver.Config{
 		Port:    c.RegistryPort,
 		Images:  ic,
 		LogPath: filepath.Join(l.ReportDir, "registry.log"),

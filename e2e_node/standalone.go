@@ -14,6 +14,7 @@ import (
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 	"github.com/node-e2e/harness/services/controlplane"
+	"github.com/node-e2e/harness/services/imageserver"
 )
 
 // usageError is bad input found before anything started: exit 2.
@@ -76,7 +77,7 @@ func runStandaloneServices(c *options.Config) (err error) {
 	}
 	ic := images.NewConfig()
 	ic.PauseBinary, ic.TestImageBinary, ic.BusyboxBinary, ic.WorkDir = pause, testImage, c.BusyboxPath, l.ImagesDir()
-	reg := services.NewImageRegistry(services.ImageRegistryConfig{
+	reg := imageserver.New(imageserver.Config{
 		Port:    c.RegistryPort,
 		Images:  ic,
 		LogPath: filepath.Join(l.ReportDir, "registry.log"),

@@ -1,4 +1,4 @@
-package services
+package imageserver
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 	"github.com/node-e2e/harness/services/registry"
 )
 
-// ImageRegistryConfig configures the services process's image registry.
-type ImageRegistryConfig struct {
+// Config configures the services process's image registry.
+type Config struct {
 	// Port is the registry's port on 127.0.0.1 (--registry-port). Default
 	// 0: the kernel picks a free one.
 	Port int
@@ -30,26 +30,26 @@ type ImageRegistryConfig struct {
 	LogPath string
 }
 
-// ImageRegistry builds the suite's images and serves them from an
+// Server builds the suite's images and serves them from an
 // in-process registry on loopback, read-only to anonymous clients, with the
 // private test image behind basic authentication. The services state names
 // every image by digest.
-type ImageRegistry struct {
-	cfg     ImageRegistryConfig
+type Server struct {
+	cfg     Config
 	reg     *registry.Registry
 	logFile *os.File
 	state   run.RegistryState
 	phases  []run.Phase
 }
 
-// NewImageRegistry returns an ImageRegistry for cfg; Start serves it.
-func NewImageRegistry(cfg ImageRegistryConfig) *ImageRegistry {
-	return &ImageRegistry{cfg: cfg}
+// New returns a Server for cfg; Start serves it.
+func New(cfg Config) *Server {
+	return &Server{cfg: cfg}
 }
 
 // Start binds the registry's port, builds every suite image and pushes it.
 // A failure names the port or the image.
-func (r *ImageRegistry) Start(ctx context.Context) (err error) {
+func (r *Server) Start(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, r.Stop())
@@ -114,19 +114,19 @@ func digestRefs(host string, names []string, digests map[string]string) (map[str
 	return refs, nil
 }
 
-func (r *ImageRegistry) phase(name string, start time.Time) {
+func (r *Server) phase(name string, start time.Time) {
 	r.phases = append(r.phases, run.Phase{Name: name, Duration: time.Since(start)})
 }
 
 // Describe adds the registry and its startup phases to the services state.
-func (r *ImageRegistry) Describe(st *run.ServicesState) {
+func (r *Server) Describe(st *run.ServicesState) {
 	s := r.state
 	st.Registry = &s
 	st.Phases = append(st.Phases, r.phases...)
 }
 
 // Err delivers a serving failure after Start.
-func (r *ImageRegistry) Err() <-chan error {
+func (r *Server) Err() <-chan error {
 	if r.reg == nil {
 		return nil
 	}
@@ -134,7 +134,7 @@ func (r *ImageRegistry) Err() <-chan error {
 }
 
 // Stop stops serving and closes the request log; idempotent.
-func (r *ImageRegistry) Stop() error {
+func (r *Server) Stop() error {
 	var errs []error
 	if r.reg != nil {
 		errs = append(errs, r.reg.Stop())
