@@ -13,8 +13,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/node-e2e/harness/e2e_node/internal/podcgroup"
 	"github.com/node-e2e/harness/e2e_node/nodefacts"
-	"github.com/node-e2e/harness/services"
 )
 
 // podCgroupV1 returns the pod's cgroup directory in the v1 hierarchy
@@ -26,7 +26,7 @@ func podCgroupV1(controller string, p *v1.Pod) string {
 	if _, err := os.Stat("/sys/fs/cgroup/" + controller + "/cgroup.procs"); err != nil {
 		ginkgo.Skip("no cgroup v1 " + controller + " hierarchy on this host: the spec reads v1 cgroup files")
 	}
-	return filepath.Join("/sys/fs/cgroup", controller, services.PodCgroupDir(env.info.CgroupRoot, env.info.SystemdCgroup, p.Status.QOSClass, p.UID))
+	return filepath.Join("/sys/fs/cgroup", controller, podcgroup.Dir(env.info.CgroupRoot, env.info.SystemdCgroup, p.Status.QOSClass, p.UID))
 }
 
 func readCgroupFile(dir, file string) string {

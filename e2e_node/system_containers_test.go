@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/gomega"
 	statsapi "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
 
+	"github.com/node-e2e/harness/internal/host"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
@@ -23,7 +24,7 @@ import (
 // cgroup only in the hierarchies it manages: on a host whose cpuacct is
 // mounted apart from cpu, not in cpuacct.
 func cpuAccounted(cgroup string) bool {
-	points, err := services.CgroupMountPoints()
+	points, err := host.CgroupMountPoints()
 	if err != nil {
 		return true
 	}

@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/node-e2e/harness/services"
+	"github.com/node-e2e/harness/internal/host"
 )
 
 // mountVolume adds volume to pod, mounted at path in its first container.
@@ -92,7 +92,7 @@ var _ = ginkgo.Describe("emptyDir and hostPath volumes", ginkgo.Label("NodeConfo
 		// /tmp does).
 		diskFS := "" // unknown: a weaker check below, rather than a skip
 		if dir := env.info.KubeletRootDir; dir != "" {
-			fs, err := services.FSTypeOf(dir)
+			fs, err := host.FSTypeOf(dir)
 			gomega.Expect(err).NotTo(gomega.HaveOccurred(), "filesystem of the kubelet root dir")
 			diskFS = fs
 		}

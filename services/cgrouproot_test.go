@@ -3,8 +3,6 @@ package services
 import (
 	"testing"
 
-	v1 "k8s.io/api/core/v1"
-
 	"github.com/node-e2e/harness/internal/run"
 )
 
@@ -19,30 +17,6 @@ func TestCgroupRootDir(t *testing.T) {
 	} {
 		if got := CgroupRootDir(c.name, c.systemd); got != c.want {
 			t.Errorf("CgroupRootDir(%q, %v) = %q, want %q", c.name, c.systemd, got, c.want)
-		}
-	}
-}
-
-func TestPodCgroupDir(t *testing.T) {
-	const uid = "0f1e2d3c-aaaa-bbbb-cccc-123456789abc"
-	for _, c := range []struct {
-		root    string
-		systemd bool
-		qos     v1.PodQOSClass
-		want    string
-	}{
-		{"/node-e2e-ab12", false, v1.PodQOSGuaranteed, "/node-e2e-ab12/kubepods/pod" + uid},
-		{"/node-e2e-ab12", false, v1.PodQOSBurstable, "/node-e2e-ab12/kubepods/burstable/pod" + uid},
-		{"/node-e2e-ab12", false, v1.PodQOSBestEffort, "/node-e2e-ab12/kubepods/besteffort/pod" + uid},
-		{"/node_e2e_ab12.slice", true, v1.PodQOSGuaranteed,
-			"/node_e2e_ab12.slice/node_e2e_ab12-kubepods.slice/node_e2e_ab12-kubepods-pod0f1e2d3c_aaaa_bbbb_cccc_123456789abc.slice"},
-		{"/node_e2e_ab12.slice", true, v1.PodQOSBurstable,
-			"/node_e2e_ab12.slice/node_e2e_ab12-kubepods.slice/node_e2e_ab12-kubepods-burstable.slice/node_e2e_ab12-kubepods-burstable-pod0f1e2d3c_aaaa_bbbb_cccc_123456789abc.slice"},
-		{"/node_e2e_ab12.slice", true, v1.PodQOSBestEffort,
-			"/node_e2e_ab12.slice/node_e2e_ab12-kubepods.slice/node_e2e_ab12-kubepods-besteffort.slice/node_e2e_ab12-kubepods-besteffort-pod0f1e2d3c_aaaa_bbbb_cccc_123456789abc.slice"},
-	} {
-		if got := PodCgroupDir(c.root, c.systemd, c.qos, uid); got != c.want {
-			t.Errorf("PodCgroupDir(%q, %v, %s) =\n  %s\nwant\n  %s", c.root, c.systemd, c.qos, got, c.want)
 		}
 	}
 }

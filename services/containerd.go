@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/node-e2e/harness/internal/host"
 	"github.com/node-e2e/harness/internal/proc"
 )
 
@@ -166,7 +167,7 @@ func (c *Containerd) Start(ctx context.Context, cni CNIConfig) error {
 	}
 	if c.cfg.Cgroup != "" {
 		// Before it serves: the shims it starts later inherit the cgroup.
-		points, err := CgroupMountPoints()
+		points, err := host.CgroupMountPoints()
 		if err == nil {
 			_, err = JoinCgroup(points, c.cfg.Cgroup, c.p.Pid())
 		}

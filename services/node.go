@@ -11,6 +11,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/node-e2e/harness/images"
+	"github.com/node-e2e/harness/internal/host"
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/proc"
 	"github.com/node-e2e/harness/internal/run"
@@ -167,7 +168,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		if n.state.Standard() {
 			// The kubelet creates kubepods under the host's root cgroup;
 			// the preflight found none, so the run owns it.
-			mounts, merr := CgroupMountPoints()
+			mounts, merr := host.CgroupMountPoints()
 			n.state.CgroupDirs = append(n.state.CgroupDirs, KubepodsDirs(mounts, n.state.SystemdCgroup)...)
 			err = errors.Join(err, merr)
 		}

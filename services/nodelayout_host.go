@@ -32,7 +32,7 @@ func LiveHostProbe() HostProbe {
 	return HostProbe{
 		Processes:    kubeletNames,
 		ReadDir:      readDirNames,
-		CgroupMounts: CgroupMountPoints,
+		CgroupMounts: host.CgroupMountPoints,
 		Exists: func(p string) bool {
 			_, err := os.Lstat(p)
 			return err == nil

@@ -60,7 +60,7 @@ func TeardownFromState(runDir string) error {
 	if err := errors.Join(run.CheckPrivatePath(runDir, true), run.CheckPrivatePath(stateFile, false)); err != nil {
 		return fmt.Errorf("teardown %s: not acting on state another user could have written: %w (if this run is yours, fix the owner and mode, or tear it down by hand)", runDir, err)
 	}
-	mounts, err := CgroupMountPoints()
+	mounts, err := host.CgroupMountPoints()
 	if err != nil {
 		return fmt.Errorf("teardown %s: %w", runDir, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/node-e2e/harness/internal/host"
 	harnessrun "github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
@@ -26,7 +27,7 @@ func standardPlaces(t *testing.T) []string {
 			found = append(found, p)
 		}
 	}
-	mounts, err := services.CgroupMountPoints()
+	mounts, err := host.CgroupMountPoints()
 	if err != nil {
 		t.Fatal(err)
 	}

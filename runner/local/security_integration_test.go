@@ -17,6 +17,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	hostfs "github.com/node-e2e/harness/internal/host"
 	runs "github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 	"github.com/node-e2e/harness/services/registry"
@@ -295,7 +296,7 @@ func TestIntegrationForeignSandboxSurvivesTeardownOnASharedRuntime(t *testing.T)
 		_, _ = services.RemovePodSandboxes(context.Background(), ctd.Endpoint(), func(*runtimeapi.PodSandbox) bool { return true })
 		_ = ctd.Stop()
 		_ = services.DeleteLink(bridge)
-		_, _ = services.UnmountUnder(dir)
+		_, _ = hostfs.UnmountUnder(dir)
 	})
 
 	r := startSuite(t, nil, []string{"--focus=runs a long-running pod"},

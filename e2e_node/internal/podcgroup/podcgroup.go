@@ -1,4 +1,4 @@
-package services
+package podcgroup
 
 import (
 	"path"
@@ -8,9 +8,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// PodCgroupDir is the cgroup directory of pod uid, of QoS class qos, in
+// Dir is the cgroup directory of pod uid, of QoS class qos, in
 // every hierarchy, below the kubelet's cgroup root rootDir (as
-// CgroupRootDir gives it). The cgroupfs driver nests plain names:
+// services.CgroupRootDir gives it). The cgroupfs driver nests plain names:
 //
 //	/node-e2e-ab12/kubepods/burstable/pod<uid>
 //
@@ -21,7 +21,7 @@ import (
 //	  node_e2e_ab12-kubepods-burstable.slice/node_e2e_ab12-kubepods-burstable-pod<uid_>.slice
 //
 // Guaranteed pods sit directly under kubepods in both.
-func PodCgroupDir(rootDir string, systemdDriver bool, qos v1.PodQOSClass, uid types.UID) string {
+func Dir(rootDir string, systemdDriver bool, qos v1.PodQOSClass, uid types.UID) string {
 	parts := []string{"kubepods"}
 	switch qos {
 	case v1.PodQOSBurstable:
