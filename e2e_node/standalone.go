@@ -15,6 +15,7 @@ import (
 	"github.com/node-e2e/harness/services"
 	"github.com/node-e2e/harness/services/controlplane"
 	"github.com/node-e2e/harness/services/imageserver"
+	"github.com/node-e2e/harness/services/standalone"
 )
 
 // usageError is bad input found before anything started: exit 2.
@@ -57,12 +58,12 @@ func runStandaloneServices(c *options.Config) (err error) {
 		return usageError{err}
 	}
 	defer func() {
-		if rerr := services.RemoveStandaloneRun(l); rerr != nil {
+		if rerr := standalone.RemoveRun(l); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("remove run directory: %w", rerr))
 		}
 	}()
 	fmt.Printf("standalone services in %s (logs in %s)\n", l.Dir, l.ReportDir)
-	sc := services.StandaloneConfig{
+	sc := standalone.Config{
 		Layout:          l,
 		NodeName:        c.NodeName,
 		BearerToken:     c.BearerToken,
@@ -72,7 +73,7 @@ func runStandaloneServices(c *options.Config) (err error) {
 		CgroupDriver:    c.CgroupDriver,
 		FeatureGates:    gates,
 	}
-	if err := services.GenerateStandaloneCredentials(sc); err != nil {
+	if err := standalone.GenerateCredentials(sc); err != nil {
 		return err
 	}
 	ic := images.NewConfig()
@@ -88,11 +89,11 @@ func runStandaloneServices(c *options.Config) (err error) {
 		StartTimeout:     c.ServerStartTimeout,
 		RunJobController: c.RunJobController,
 		OnReady: func(st run.ServicesState) error {
-			info, err := services.WriteStandaloneFiles(sc, st)
+			info, err := standalone.WriteFiles(sc, st)
 			if err != nil {
 				return err
 			}
-			fmt.Print(services.StandaloneSummary(info, c.NodeName, time.Since(start)))
+			fmt.Print(standalone.Summary(info, c.NodeName, time.Since(start)))
 			return nil
 		},
 	}, reg)

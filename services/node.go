@@ -142,7 +142,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		}
 		pc := pki.NewConfig()
 		pc.Dir, pc.NodeName, pc.AdminToken = l.PKIDir(), n.cfg.NodeName, n.cfg.BearerToken
-		pc.KubeletSANs = append(pc.KubeletSANs, hostIPs()...)
+		pc.KubeletSANs = append(pc.KubeletSANs, HostIPs()...)
 		b, err := pki.Generate(pc)
 		n.bundle = b
 		return err
@@ -314,9 +314,9 @@ func (n *Node) withKubeletLogTail(err error, lines int) error {
 	return proc.WithLogTail(err, "kubelet log", n.cfg.Layout.KubeletLog(), lines)
 }
 
-// hostIPs returns this machine's non-loopback addresses, for the kubelet's
+// HostIPs returns this machine's non-loopback addresses, for the kubelet's
 // serving certificate.
-func hostIPs() []string {
+func HostIPs() []string {
 	addrs, _ := net.InterfaceAddrs()
 	var out []string
 	for _, a := range addrs {

@@ -222,7 +222,7 @@ func teardown(log klog.Logger, st NodeState, s stoppers, phases *[]run.Phase) er
 		step("stop services", s.services.Stop)
 	}
 	if l.Dir != "" {
-		step("remove run directory", func() error { return removeRunDir(l.Dir) })
+		step("remove run directory", func() error { return RemoveRunDir(l.Dir) })
 	}
 	return errors.Join(errs...)
 }
@@ -238,10 +238,10 @@ func ownedBy(st NodeState) func(*runtimeapi.PodSandbox) bool {
 	}
 }
 
-// removeRunDir removes a run directory, refusing while anything is mounted
+// RemoveRunDir removes a run directory, refusing while anything is mounted
 // under it (a kubelet's root dir, a pod volume): removing would follow the
 // mount into the host.
-func removeRunDir(dir string) error {
+func RemoveRunDir(dir string) error {
 	mounts, err := host.ReadMounts()
 	if err != nil {
 		return err

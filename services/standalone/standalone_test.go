@@ -1,4 +1,4 @@
-package services
+package standalone
 
 import (
 	"slices"
@@ -10,10 +10,11 @@ import (
 
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/run"
+	"github.com/node-e2e/harness/services"
 )
 
-func standaloneTestConfig() StandaloneConfig {
-	return StandaloneConfig{
+func standaloneTestConfig() Config {
+	return Config{
 		Layout:          run.Layout{ID: "20261130-000000-abcdef", Dir: "/r/20261130-000000-abcdef", ReportDir: "/rep"},
 		NodeName:        "n1",
 		KubeletBinary:   "/bin/kubelet",
@@ -30,7 +31,7 @@ func TestStandaloneCommands(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"kubelet", StandaloneKubeletCommand(cfg), []string{
+		{"kubelet", KubeletCommand(cfg), []string{
 			"/bin/kubelet",
 			"--config=/r/20261130-000000-abcdef/kubelet/config.yaml",
 			"--kubeconfig=/r/20261130-000000-abcdef/kubelet.kubeconfig",
@@ -39,7 +40,7 @@ func TestStandaloneCommands(t *testing.T) {
 			"--hostname-override=n1",
 			"--v=2",
 		}},
-		{"suite", StandaloneSuiteCommand(cfg, "127.0.0.1:5000"), []string{
+		{"suite", SuiteCommand(cfg, "127.0.0.1:5000"), []string{
 			"ginkgo", "/bin/e2e_node.test", "--",
 			"--start-services=false",
 			"--kubeconfig=/r/20261130-000000-abcdef/admin.kubeconfig",
@@ -61,7 +62,7 @@ func TestStandaloneKubeletConfig(t *testing.T) {
 	cfg := standaloneTestConfig()
 	cfg.FeatureGates = map[string]bool{"A": true}
 	b := &pki.Bundle{CACert: "/p/ca.crt", KubeletCert: "/p/kubelet.crt", KubeletKey: "/p/kubelet.key"}
-	out, err := KubeletConfigYAML(StandaloneKubeletConfigInput(cfg, b), nil)
+	out, err := services.KubeletConfigYAML(KubeletConfigFor(cfg, b), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +96,12 @@ func TestStandaloneKubeletConfig(t *testing.T) {
 
 func TestStandaloneSummary(t *testing.T) {
 	cfg := standaloneTestConfig()
-	info := StandaloneInfo{
+	info := Info{
 		APIServerURL: "https://127.0.0.1:1234", AdminKubeconfig: "/r/admin.kubeconfig", KubeletKubeconfig: "/r/kubelet.kubeconfig",
 		KubeletConfig: "/r/kubelet/config.yaml", RegistryHost: "127.0.0.1:5000", HostsDir: "/r/containerd/certs.d",
-		KubeletCommand: StandaloneKubeletCommand(cfg), SuiteCommand: StandaloneSuiteCommand(cfg, "127.0.0.1:5000"),
+		KubeletCommand: KubeletCommand(cfg), SuiteCommand: SuiteCommand(cfg, "127.0.0.1:5000"),
 	}
-	s := StandaloneSummary(info, "n1", 1500*time.Millisecond)
+	s := Summary(info, "n1", 1500*time.Millisecond)
 	for _, want := range []string{
 		"services ready in 1.5s\n",
 		"  API server:         https://127.0.0.1:1234\n",

@@ -1,4 +1,4 @@
-package services
+package standalone
 
 import (
 	"fmt"
@@ -11,13 +11,14 @@ import (
 	"github.com/node-e2e/harness/internal/pki"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/internal/shell"
+	"github.com/node-e2e/harness/services"
 	"github.com/node-e2e/harness/services/registry"
 )
 
-// StandaloneConfig is what standalone services mode (e2e_node.test
+// Config is what standalone services mode (e2e_node.test
 // --run-services-mode without --run-dir) sets up for a kubelet the user
 // runs: the run, its credentials and the kubelet's configuration.
-type StandaloneConfig struct {
+type Config struct {
 	// Layout is the run the mode created.
 	Layout run.Layout
 	// NodeName is the kubelet's node name (--node-name).
@@ -36,8 +37,8 @@ type StandaloneConfig struct {
 	FeatureGates map[string]bool
 }
 
-// StandaloneInfo is what the mode prints once everything serves.
-type StandaloneInfo struct {
+// Info is what the mode prints once everything serves.
+type Info struct {
 	APIServerURL      string
 	AdminKubeconfig   string
 	KubeletKubeconfig string
@@ -54,27 +55,27 @@ type StandaloneInfo struct {
 	SuiteCommand        []string
 }
 
-// GenerateStandaloneCredentials makes the run's CA, certificates and
+// GenerateCredentials makes the run's CA, certificates and
 // tokens, and the kubelet's client certificate (system:node:<name> in
 // system:nodes). The run directory must exist.
-func GenerateStandaloneCredentials(cfg StandaloneConfig) error {
+func GenerateCredentials(cfg Config) error {
 	pc := pki.NewConfig()
 	pc.Dir, pc.NodeName, pc.AdminToken = cfg.Layout.PKIDir(), cfg.NodeName, cfg.BearerToken
-	pc.KubeletSANs = append(pc.KubeletSANs, hostIPs()...)
+	pc.KubeletSANs = append(pc.KubeletSANs, services.HostIPs()...)
 	_, err := pki.Generate(pc)
 	return err
 }
 
-// StandaloneKubeletConfigInput is the kubelet configuration of a
+// KubeletConfigFor is the kubelet configuration of a
 // standalone run: its directories under the run dir, the run's CA for
 // client authentication (the API server's calls for logs and exec), the
 // serving pair generated for the node, and the settings this kind of host
 // needs (failCgroupV1: false, oomScoreAdj 0, ..., see kubeletDefaults).
 // The cgroup root is "/": no run-owned cgroup exists for a kubelet the
 // harness does not start. Pure.
-func StandaloneKubeletConfigInput(cfg StandaloneConfig, b *pki.Bundle) KubeletConfigInput {
+func KubeletConfigFor(cfg Config, b *pki.Bundle) services.KubeletConfigInput {
 	l := cfg.Layout
-	return KubeletConfigInput{
+	return services.KubeletConfigInput{
 		RuntimeEndpoint: cfg.RuntimeEndpoint,
 		StaticPodDir:    l.StaticPodDir(),
 		PodLogsDir:      l.PodLogsDir(),
@@ -88,11 +89,11 @@ func StandaloneKubeletConfigInput(cfg StandaloneConfig, b *pki.Bundle) KubeletCo
 	}
 }
 
-// StandaloneKubeletCommand is the kubelet's command line for a standalone
+// KubeletCommand is the kubelet's command line for a standalone
 // run. Pure.
-func StandaloneKubeletCommand(cfg StandaloneConfig) []string {
+func KubeletCommand(cfg Config) []string {
 	l := cfg.Layout
-	kc := KubeletConfig{
+	kc := services.KubeletConfig{
 		Binary:     cfg.KubeletBinary,
 		ConfigFile: l.KubeletConfigFile(),
 		Kubeconfig: l.KubeletKubeconfig(),
@@ -103,64 +104,64 @@ func StandaloneKubeletCommand(cfg StandaloneConfig) []string {
 	return append([]string{cfg.KubeletBinary}, kc.Args()...)
 }
 
-// StandaloneSuiteCommand is the suite's command line against the node the
+// SuiteCommand is the suite's command line against the node the
 // user's kubelet registers, taking its images from the run's registry at
 // registryHost (which the user's containerd pulls from). Pure.
-func StandaloneSuiteCommand(cfg StandaloneConfig, registryHost string) []string {
+func SuiteCommand(cfg Config, registryHost string) []string {
 	return []string{"ginkgo", cfg.SuiteBinary, "--",
 		"--start-services=false",
 		"--kubeconfig=" + cfg.Layout.AdminKubeconfig(),
 		"--node-name=" + cfg.NodeName,
 		"--container-runtime-endpoint=" + cfg.RuntimeEndpoint,
 		"--image-registry=" + registryHost,
-		"--image-registry-credentials-file=" + StandaloneRegistryCredentials(cfg.Layout),
+		"--image-registry-credentials-file=" + RegistryCredentials(cfg.Layout),
 	}
 }
 
-// StandaloneRegistryCredentials is the file that holds the run registry's
+// RegistryCredentials is the file that holds the run registry's
 // user:password.
-func StandaloneRegistryCredentials(l run.Layout) string {
+func RegistryCredentials(l run.Layout) string {
 	return filepath.Join(l.PKIDir(), "registry-credentials")
 }
 
-// WriteStandaloneFiles writes, once the services serve, the admin and
+// WriteFiles writes, once the services serve, the admin and
 // kubelet kubeconfigs, the kubelet's configuration and the containerd
 // hosts.toml directory for the registry, and returns what to print.
-func WriteStandaloneFiles(cfg StandaloneConfig, st run.ServicesState) (StandaloneInfo, error) {
+func WriteFiles(cfg Config, st run.ServicesState) (Info, error) {
 	l := cfg.Layout
 	b, err := pki.Load(l.PKIDir())
 	if err != nil {
-		return StandaloneInfo{}, err
+		return Info{}, err
 	}
 	if st.Registry == nil {
-		return StandaloneInfo{}, fmt.Errorf("%s has no image registry", l.ServicesState())
+		return Info{}, fmt.Errorf("%s has no image registry", l.ServicesState())
 	}
 	if err := pki.WriteKubeconfig(l.AdminKubeconfig(), st.APIServerURL, b.CACert, b.AdminToken, pki.AdminUser); err != nil {
-		return StandaloneInfo{}, err
+		return Info{}, err
 	}
 	if err := pki.WriteClientCertKubeconfig(l.KubeletKubeconfig(), st.APIServerURL, b.CACert, b.NodeClientCert, b.NodeClientKey, pki.NodeUser(cfg.NodeName)); err != nil {
-		return StandaloneInfo{}, err
+		return Info{}, err
 	}
-	kcfg, err := KubeletConfigYAML(StandaloneKubeletConfigInput(cfg, b), nil)
+	kcfg, err := services.KubeletConfigYAML(KubeletConfigFor(cfg, b), nil)
 	if err != nil {
-		return StandaloneInfo{}, err
+		return Info{}, err
 	}
 	for _, d := range []string{l.KubeletRootDir(), l.StaticPodDir(), l.PodLogsDir(), l.VolumePluginDir()} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
-			return StandaloneInfo{}, fmt.Errorf("kubelet: %w", err)
+			return Info{}, fmt.Errorf("kubelet: %w", err)
 		}
 	}
 	if err := run.WriteFile(l.KubeletConfigFile(), kcfg, 0o600); err != nil {
-		return StandaloneInfo{}, fmt.Errorf("kubelet: write config: %w", err)
+		return Info{}, fmt.Errorf("kubelet: write config: %w", err)
 	}
 	if err := registry.WriteHostsDir(l.ContainerdRegistryDir(), st.Registry.Host); err != nil {
-		return StandaloneInfo{}, fmt.Errorf("containerd hosts.toml: %w", err)
+		return Info{}, fmt.Errorf("containerd hosts.toml: %w", err)
 	}
-	creds := StandaloneRegistryCredentials(l)
+	creds := RegistryCredentials(l)
 	if err := run.WriteFile(creds, []byte(st.Registry.Username+":"+st.Registry.Password+"\n"), 0o600); err != nil {
-		return StandaloneInfo{}, fmt.Errorf("registry credentials: %w", err)
+		return Info{}, fmt.Errorf("registry credentials: %w", err)
 	}
-	return StandaloneInfo{
+	return Info{
 		APIServerURL:        st.APIServerURL,
 		AdminKubeconfig:     l.AdminKubeconfig(),
 		KubeletKubeconfig:   l.KubeletKubeconfig(),
@@ -169,14 +170,14 @@ func WriteStandaloneFiles(cfg StandaloneConfig, st run.ServicesState) (Standalon
 		HostsDir:            l.ContainerdRegistryDir(),
 		SandboxImage:        st.Registry.Images[images.PauseName],
 		RegistryCredentials: creds,
-		KubeletCommand:      StandaloneKubeletCommand(cfg),
-		SuiteCommand:        StandaloneSuiteCommand(cfg, st.Registry.Host),
+		KubeletCommand:      KubeletCommand(cfg),
+		SuiteCommand:        SuiteCommand(cfg, st.Registry.Host),
 	}, nil
 }
 
-// StandaloneSummary is the text standalone services mode prints once
+// Summary is the text standalone services mode prints once
 // ready: where everything is and what to run next. Pure.
-func StandaloneSummary(info StandaloneInfo, nodeName string, ready time.Duration) string {
+func Summary(info Info, nodeName string, ready time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "services ready in %s\n", ready.Round(time.Millisecond))
 	fmt.Fprintf(&b, "  API server:         %s\n", info.APIServerURL)
@@ -193,6 +194,6 @@ func StandaloneSummary(info StandaloneInfo, nodeName string, ready time.Duration
 	return b.String()
 }
 
-// RemoveStandaloneRun removes the run directory once everything stopped
-// (removeRunDir: refused while a kubelet's mounts remain under it).
-func RemoveStandaloneRun(l run.Layout) error { return removeRunDir(l.Dir) }
+// RemoveRun removes the run directory once everything stopped
+// (services.RemoveRunDir: refused while a kubelet's mounts remain under it).
+func RemoveRun(l run.Layout) error { return services.RemoveRunDir(l.Dir) }
