@@ -6,9 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/node-e2e/harness/internal/run"
 )
@@ -147,80 +144,6 @@ func TestConfine(t *testing.T) {
 				t.Fatal("accepted")
 			}
 		})
-	}
-}
-
-func TestOwnedBySandboxes(t *testing.T) {
-	l := run.Layout{ID: "20261129-120000-1a2b3c"}
-	sb := func(ns string) *runtimeapi.PodSandbox {
-		return &runtimeapi.PodSandbox{Metadata: &runtimeapi.PodSandboxMetadata{Namespace: ns}, CreatedAt: time.Now().UnixNano()}
-	}
-	shared := ownedBy(NodeState{Layout: l, Started: time.Now().Add(-time.Hour)})
-	for ns, want := range map[string]bool{
-		"e2e-1a2b3c-pods-x7k2p": true,
-		"e2e-9z9z9z-pods-x7k2p": false, // another run's, started after this one
-		"kube-system":           false,
-		"default":               false,
-	} {
-		if got := shared(sb(ns)); got != want {
-			t.Errorf("shared runtime: sandbox in %s owned = %v, want %v", ns, got, want)
-		}
-	}
-	if own := ownedBy(NodeState{Layout: l, OwnRuntime: true}); !own(sb("kube-system")) {
-		t.Error("the harness's own runtime: every sandbox is the run's")
-	}
-}
-
-func TestStaleRunsTrustsOnlyOwnState(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to give files to another user")
-	}
-	root := t.TempDir()
-	write := func(id string, uid int, dirMode os.FileMode) string {
-		dir := filepath.Join(root, id)
-		if err := os.Mkdir(dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		st := NodeState{Layout: run.Layout{ID: id, Dir: dir}, HarnessPid: 1 << 30}
-		if err := run.WriteJSON(filepath.Join(dir, "node.json"), st); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(dir, dirMode); err != nil {
-			t.Fatal(err)
-		}
-		if uid != 0 {
-			for _, p := range []string{dir, filepath.Join(dir, "node.json")} {
-				if err := os.Chown(p, uid, uid); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		return dir
-	}
-	mine := write("20261129-120000-aaaaaa", 0, 0o700)
-	theirs := write("20261129-120000-bbbbbb", 65534, 0o700)
-	open := write("20261129-120000-cccccc", 0, 0o777)
-	stale, ignored, err := StaleRuns(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(stale) != 1 || stale[0].Layout.Dir != mine {
-		t.Errorf("stale = %+v, want only %s", stale, mine)
-	}
-	joined := strings.Join(ignored, "\n")
-	if !strings.Contains(joined, theirs) || !strings.Contains(joined, "uid 65534") || !strings.Contains(joined, open) || !strings.Contains(joined, "writable by group or others") {
-		t.Errorf("ignored does not say which runs were left alone and why:\n%s", joined)
-	}
-
-	foreignRoot := filepath.Join(root, "planted")
-	if err := os.Mkdir(foreignRoot, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(foreignRoot, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := StaleRuns(foreignRoot); err == nil || !strings.Contains(err.Error(), "--run-root="+foreignRoot) || !strings.Contains(err.Error(), "uid 65534") {
-		t.Errorf("a run root owned by another user: err = %v, want a refusal naming it and its owner", err)
 	}
 }
 

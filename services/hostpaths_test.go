@@ -90,15 +90,3 @@ func TestRemoveIfOnlyLeftovers(t *testing.T) {
 		}
 	})
 }
-
-func TestAlive(t *testing.T) {
-	if !alive(os.Getpid(), "") {
-		t.Error("this process is not alive")
-	}
-	if alive(os.Getpid(), "no-such-mark-in-the-command-line") {
-		t.Error("the mark is not checked")
-	}
-	if alive(0, "") || alive(1<<30, "") {
-		t.Error("impossible pids are alive")
-	}
-}
