@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/node-e2e/harness/runner/internal/suite"
 )
 
 // Exit codes.
@@ -13,7 +15,12 @@ const (
 	exitUsage   = 2 // bad flags or input, found before anything started
 	exitRunner  = 3 // the runner itself failed (archive, Compute API client, ledger)
 	usageHeader = `usage: remote [run] [flags] [-- e2e_node.test flags]
+       remote [run] --kubeconfig K --nodes a,b|all --registry R [cluster flags] [-- e2e_node.test flags]
+       remote attach|collect --run-id ID [--kubeconfig K] [--results-dir DIR]
+       remote status [--run-id ID] [--kubeconfig K]
+       remote cancel --run-id ID [--kubeconfig K]
        remote reap --run-id ID [--results-dir DIR] [--project P --zone Z]
+       remote reap --kubeconfig K --run-id ID | --older-than D | --expired
 `
 )
 
@@ -24,13 +31,24 @@ func main() {
 // Main runs the command line argv and returns the exit code.
 func Main(argv []string, stdout, stderr io.Writer) int {
 	cmd := "run"
-	if len(argv) > 0 && (argv[0] == "run" || argv[0] == "reap") {
-		cmd, argv = argv[0], argv[1:]
+	if len(argv) > 0 {
+		switch argv[0] {
+		case "run", "reap", "attach", "status", "collect", "cancel":
+			cmd, argv = argv[0], argv[1:]
+		}
 	}
 	switch cmd {
 	case "reap":
+		if isClusterReap(argv) {
+			return clusterReapMain(argv, stdout, stderr)
+		}
 		return reapMain(argv, stdout, stderr)
+	case "attach", "status", "collect", "cancel":
+		return clusterCmdMain(cmd, argv, stdout, stderr)
 	default:
+		if flags, _ := suite.SplitArgs(argv); isClusterRun(flags) {
+			return clusterRunMain(argv, stdout, stderr)
+		}
 		return runMain(argv, stdout, stderr)
 	}
 }

@@ -115,13 +115,11 @@ func MarkReleased(ctx context.Context, cs kubernetes.Interface, id string, at ti
 // SIGTERM and a few seconds to stop its specs.
 const deleteGrace = 5
 
-// Delete removes run id from the cluster and waits until it is gone (or
-// ctx ends): first its suite workloads (so that no suite creates another
-// spec namespace), then its ClusterRole and binding, then every namespace
-// labelled with its run id, the run namespace and the spec namespaces a
-// suite left. The node-side report directories are CleanNodes's. A run
-// already gone is no error.
-func Delete(ctx context.Context, cs kubernetes.Interface, id string) error {
+// StopSuites deletes run id's suite workloads (Jobs and suite pods, with
+// a short grace period for ginkgo to stop its specs) and waits until the
+// pods are gone, or ctx ends. Collecting or cancelling a run stops its
+// suites before CleanNodes removes their report directories.
+func StopSuites(ctx context.Context, cs kubernetes.Interface, id string) error {
 	ns := NamespaceName(id)
 	grace := int64(deleteGrace)
 	bg := metav1.DeletePropagationBackground
@@ -147,7 +145,6 @@ func Delete(ctx context.Context, cs kubernetes.Interface, id string) error {
 	} else {
 		keep(err)
 	}
-	// The suites stop before their namespaces are deleted.
 	keep(waitGone(ctx, "the run's suite pods", func() ([]string, error) {
 		l, err := pods.List(ctx, sel)
 		if err != nil {
@@ -155,6 +152,26 @@ func Delete(ctx context.Context, cs kubernetes.Interface, id string) error {
 		}
 		return podNames(l.Items), nil
 	}))
+	if len(errs) > 0 {
+		return fmt.Errorf("cluster: stop the suites of run %s: %w", id, errors.Join(errs...))
+	}
+	return nil
+}
+
+// Delete removes run id from the cluster and waits until it is gone (or
+// ctx ends): first its suite workloads (StopSuites: no suite creates
+// another spec namespace), then its ClusterRole and binding, then every
+// namespace labelled with its run id, the run namespace and the spec
+// namespaces a suite left. The node-side report directories are
+// CleanNodes's. A run already gone is no error.
+func Delete(ctx context.Context, cs kubernetes.Interface, id string) error {
+	var errs []error
+	keep := func(err error) {
+		if err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	keep(StopSuites(ctx, cs, id))
 
 	runSel := metav1.ListOptions{LabelSelector: RunSelector(id)}
 	if l, err := cs.RbacV1().ClusterRoleBindings().List(ctx, runSel); err == nil {
