@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strconv"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -19,15 +20,48 @@ const (
 	tokenDir      = "/var/run/secrets/kubernetes.io/serviceaccount"
 	hostRootMount = "/rootfs"
 	reportDir     = "/report"
+	// runsMount is where the suite container mounts NodeRunsDir.
+	runsMount      = "/node-e2e-runs"
+	terminationLog = "/dev/termination-log"
 )
 
-// entrypoint is the suite container's shell script (busybox sh): wait for
+// NodeRunsDir is the directory on each node holding the runs' report
+// directories, NodeRunsDir/<run id>/<node>-<replica>. It is under
+// /var/log so that the kubelet's log handler serves it (see Collect).
+const NodeRunsDir = "/var/log/node-e2e"
+
+// ReportDir is m's report directory on its node: the suite container's
+// /report.
+func (r Run) ReportDir(m Member) string {
+	return NodeRunsDir + "/" + r.ID + "/" + m.Node + "-" + strconv.Itoa(m.Replica)
+}
+
+// entrypoint is the suite container's shell script (busybox sh). Before
+// the start signal it records when the run expires (NODE_E2E_EXPIRES,
+// seconds since the epoch) in its run directory on the node and removes
+// the directories of other runs whose expiry has passed. Then it waits for
 // the start signal in StartFile, polling the local file every 50 ms (the
-// kubelet rewrites it within a sync of the annotated pod), then run ginkgo
-// with the script's arguments and the API server's URL (from the
-// kubernetes Service's environment variables unless NODE_E2E_API_SERVER
-// is set).
+// kubelet rewrites it within a sync of the annotated pod), and runs ginkgo
+// in a session of its own with the script's arguments and the API
+// server's URL (from the kubernetes Service's environment variables
+// unless NODE_E2E_API_SERVER is set), its output teed into
+// reportDir/ginkgo.log. A SIGTERM or SIGINT (the pod's deletion, its
+// deadline, an eviction) is passed to ginkgo's process group as one
+// SIGTERM: Ginkgo interrupts the specs and writes its reports. When ginkgo
+// ends, the script tars the report directory into reportDir/report.tar.gz
+// (see reportTail) and exits with ginkgo's status.
 const entrypoint = `set -u
+` + entrypointPaths + `
+now=$(date +%s)
+mkdir -p "$runs/$NODE_E2E_RUN_ID"
+if [ -n "${NODE_E2E_EXPIRES:-}" ]; then echo "$NODE_E2E_EXPIRES" >"$runs/$NODE_E2E_RUN_ID/expires"; fi
+for d in "$runs"/*/; do
+  id=${d%/}; id=${id##*/}
+  [ "$id" = "$NODE_E2E_RUN_ID" ] && continue
+  e=$(cat "$d/expires" 2>/dev/null) || continue
+  case "$e" in ''|*[!0-9]*) continue;; esac
+  if [ "$e" -lt "$now" ]; then rm -rf "$d" && echo "node-e2e: removed the report directories of run $id (expired at $e)"; fi
+done
 while :; do
   s=$(cat ` + StartFile + ` 2>/dev/null || true)
   [ -n "$s" ] && break
@@ -41,7 +75,74 @@ if [ -z "$api" ]; then
   case "$h" in *:*) h="[$h]";; esac
   api="https://$h:$KUBERNETES_SERVICE_PORT"
 fi
-exec ` + ginkgoBinary + ` "$@" "--host=$api"
+mkdir -p /tmp
+fifo=/tmp/node-e2e-ginkgo.fifo
+rm -f "$fifo" && mkfifo "$fifo" || exit 125
+tee "$rd/ginkgo.log" <"$fifo" &
+t=$!
+setsid ` + ginkgoBinary + ` "$@" "--host=$api" >"$fifo" 2>&1 </dev/null &
+g=$!
+trap 'echo "node-e2e: SIGTERM: interrupting the suite"; kill -TERM -$g 2>/dev/null' TERM
+trap 'echo "node-e2e: SIGINT: interrupting the suite"; kill -TERM -$g 2>/dev/null' INT
+while :; do
+  wait $g
+  rc=$?
+  kill -0 $g 2>/dev/null || break
+done
+kill -KILL -$g 2>/dev/null
+wait $t
+rm -f "$fifo"
+` + reportTail
+
+// entrypointPaths is the entrypoint's first line: the report directory,
+// the termination message file and the runs directory (tests replace it).
+const entrypointPaths = `rd=` + reportDir + ` tl=` + terminationLog + ` runs=` + runsMount
+
+// reportTail ends the entrypoint once ginkgo's status is in rc: it writes
+// reportDir/report.tar.gz (the report directory, ginkgo.log included),
+// report.tar.gz.sha256 (sha256sum's format), and the pod's own summary as
+// one line of JSON into terminationLog (the container's termination
+// message, also echoed to the log): ginkgo's status, the tarball's
+// SHA-256 and size, and the counts of Ginkgo's summary lines
+//
+//	Ran 3 of 80 Specs in 1.234 seconds
+//	SUCCESS! -- 3 Passed | 0 Failed | 0 Pending | 77 Skipped
+//
+// ("FAIL! -- ..." or "FAIL! - Interrupted by User -- ..." when failed;
+// the last such pair of the output, colours removed). The counts are left
+// out when ginkgo printed no summary (a BeforeSuite failure, a crash).
+// Then it exits with ginkgo's status.
+const reportTail = `trap - TERM INT
+counts=$(awk '
+{ gsub(/\033\[[0-9;]*[A-Za-z]/, ""); sub(/\r$/, "") }
+/^Ran [0-9]+ of [0-9]+ Specs in / { ran = $2; specs = $4; c = ""; seen = 1; next }
+seen && c == "" && / Passed \| / && / Skipped/ { c = $0 }
+END {
+  if (c == "") exit
+  n = split(c, w, " ")
+  p = 0; f = 0; fl = 0; pe = 0; sk = 0
+  for (i = 2; i <= n; i++) {
+    if (w[i] == "Passed") p = w[i-1]
+    if (w[i] == "Failed") f = w[i-1]
+    if (w[i] == "Flaked") fl = w[i-1]
+    if (w[i] == "Pending") pe = w[i-1]
+    if (w[i] == "Skipped") sk = w[i-1]
+  }
+  printf ",\"ran\":%d,\"specs\":%d,\"passed\":%d,\"failed\":%d,\"flaked\":%d,\"pending\":%d,\"skipped\":%d", ran, specs, p, f, fl, pe, sk
+}' "$rd/ginkgo.log" 2>/dev/null)
+tgz=/tmp/node-e2e-report.tar.gz
+sum= bytes=0 err=
+if tar -czf "$tgz" -C "$rd" . && mv "$tgz" "$rd/report.tar.gz"; then
+  sum=$(sha256sum "$rd/report.tar.gz" | cut -d' ' -f1)
+  bytes=$(wc -c <"$rd/report.tar.gz")
+  echo "$sum  report.tar.gz" >"$rd/report.tar.gz.sha256"
+else
+  err=',"error":"could not write report.tar.gz"'
+fi
+json=$(printf '{"exit":%d,"sha256":"%s","bytes":%d%s%s}' "$rc" "$sum" "$bytes" "$counts" "$err")
+echo "$json" >"$tl"
+echo "node-e2e: result $json"
+exit $rc
 `
 
 // nowSeconds prints the wall clock as seconds since the epoch with
@@ -65,6 +166,21 @@ func (r Run) suiteArgs(m Member) []string {
 	return append(args, r.TestArgs...)
 }
 
+// suiteEnv is the suite container's environment: the run id, the member
+// and, when the run has a creation time, when it expires (seconds since
+// the epoch: the entrypoint writes it into the run's directory on the
+// node, where later runs read it to prune).
+func (r Run) suiteEnv(m Member) []corev1.EnvVar {
+	env := []corev1.EnvVar{
+		{Name: "NODE_E2E_RUN_ID", Value: r.ID},
+		{Name: "NODE_E2E_MEMBER", Value: m.String()},
+	}
+	if !r.Created.IsZero() {
+		env = append(env, corev1.EnvVar{Name: "NODE_E2E_EXPIRES", Value: strconv.FormatInt(r.Expires().Unix(), 10)})
+	}
+	return env
+}
+
 // tokenSeconds is the projected token's lifetime: the run's timeout and
 // ten minutes, at least an hour (the API server's minimum is 10 minutes).
 func (r Run) tokenSeconds() int64 {
@@ -82,7 +198,10 @@ func hostPath(name, path string, t corev1.HostPathType) corev1.Volume {
 // mounts are private: HostToContainer propagation needs the host's / to be
 // a shared or slave mount, which a host without systemd does not make it
 // (the runtime then refuses the container: "path / is mounted on / but it
-// is not a shared or slave mount").
+// is not a shared or slave mount"). /report is the node's ReportDir(m)
+// and NodeRunsDir is at /node-e2e-runs. The termination message is the
+// entrypoint's JSON summary, or the log's tail when the container failed
+// before writing it (FallbackToLogsOnError).
 func (r Run) podSpec(m Member) corev1.PodSpec {
 	yes, no := true, false
 	tokenSeconds := r.tokenSeconds()
@@ -102,10 +221,7 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 			Image:   r.SuiteImage,
 			Command: []string{"/bin/sh", "-c", entrypoint, "node-e2e-suite"},
 			Args:    r.suiteArgs(m),
-			Env: []corev1.EnvVar{
-				{Name: "NODE_E2E_RUN_ID", Value: r.ID},
-				{Name: "NODE_E2E_MEMBER", Value: m.String()},
-			},
+			Env:     r.suiteEnv(m),
 			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
 				corev1.ResourceCPU:    resource.MustParse("100m"),
 				corev1.ResourceMemory: resource.MustParse("256Mi"),
@@ -115,6 +231,7 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 				{Name: "start", MountPath: startDir, ReadOnly: true},
 				{Name: "token", MountPath: tokenDir, ReadOnly: true},
 				{Name: "report", MountPath: reportDir},
+				{Name: "runs", MountPath: runsMount},
 				{Name: "host-root", MountPath: hostRootMount, ReadOnly: true},
 				{Name: "host-run", MountPath: "/run"},
 				{Name: "host-sys", MountPath: "/sys"},
@@ -135,7 +252,11 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
 					Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
 			}}}},
-			{Name: "report", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+			// The report directory is on the node, where the kubelet's log
+			// handler serves it (Collect) after the pod, and the runner,
+			// are gone; CleanNodes or a later run's entrypoint removes it.
+			hostPath("report", r.ReportDir(m), corev1.HostPathDirectoryOrCreate),
+			hostPath("runs", NodeRunsDir, corev1.HostPathDirectoryOrCreate),
 			hostPath("host-root", "/", corev1.HostPathDirectory),
 			hostPath("host-run", "/run", corev1.HostPathDirectory),
 			hostPath("host-sys", "/sys", corev1.HostPathDirectory),
@@ -143,7 +264,7 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 			hostPath("host-log", "/var/log", corev1.HostPathDirectory),
 		},
 	}
-	r.addRegistryCredentials(&spec)
+	r.addRunnerOptions(&spec)
 	return spec
 }
 

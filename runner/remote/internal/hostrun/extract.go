@@ -79,6 +79,10 @@ func extract(r io.Reader, dir string, lim Limits) (int, error) {
 	}
 }
 
+// Extract is extract, for other runners' results (cluster mode's report
+// tarballs).
+func Extract(r io.Reader, dir string, lim Limits) (int, error) { return extract(r, dir, lim) }
+
 // extraction is one extract's running totals.
 type extraction struct {
 	dir     string
