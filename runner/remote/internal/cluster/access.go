@@ -1,0 +1,172 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Access is one verb on one resource that a run needs.
+type Access struct {
+	// Group is the API group ("" for the core group).
+	Group string
+	// Resource is the resource, with its subresource after a slash
+	// ("pods/log").
+	Resource string
+	Verb     string
+	// Namespaced checks the verb in the run namespace rather than
+	// cluster-wide.
+	Namespaced bool
+}
+
+// String is "verb resource[.group]", as kubectl auth can-i takes it.
+func (a Access) String() string {
+	r := a.Resource
+	if a.Group != "" {
+		base, sub, ok := strings.Cut(r, "/")
+		r = base + "." + a.Group
+		if ok {
+			r += "/" + sub
+		}
+	}
+	return a.Verb + " " + r
+}
+
+func verbs(group, resource string, namespaced bool, vs ...string) []Access {
+	out := make([]Access, len(vs))
+	for i, v := range vs {
+		out[i] = Access{Group: group, Resource: resource, Verb: v, Namespaced: namespaced}
+	}
+	return out
+}
+
+// RunnerAccess is what the runner itself does with the kubeconfig's user:
+// create the run's objects (namespace, ServiceAccounts, ClusterRoles and
+// bindings, Jobs or pods, the janitor's and the node cleaners' pods),
+// release the barrier (patch pods), follow and collect (pods, their logs,
+// the kubelet's /logs/ through nodes/proxy, events), find runs (list
+// namespaces and cluster objects by label) and delete all of it.
+func RunnerAccess(w Workload) []Access {
+	var a []Access
+	a = append(a, verbs("", "namespaces", false, "create", "get", "list", "patch", "delete")...)
+	a = append(a, verbs("", "nodes", false, "get", "list")...)
+	a = append(a, verbs("", "nodes/proxy", false, "get")...)
+	a = append(a, verbs("", "serviceaccounts", true, "create", "delete")...)
+	a = append(a, verbs("", "pods", true, "create", "get", "list", "watch", "patch", "delete")...)
+	a = append(a, verbs("", "pods/log", true, "get")...)
+	a = append(a, verbs("", "events", true, "list")...)
+	if w != WorkloadPod {
+		a = append(a, verbs("batch", "jobs", true, "create", "get", "list", "watch", "delete")...)
+	}
+	for _, r := range []string{"clusterroles", "clusterrolebindings"} {
+		a = append(a, verbs("rbac.authorization.k8s.io", r, false, "create", "list", "delete")...)
+	}
+	return a
+}
+
+// SuiteAccess is the suite ClusterRole's rules (suiteRules) one verb and
+// resource at a time: the API server lets a user create a ClusterRole (and
+// bind it) only with every permission it grants (unless the user may
+// escalate and bind), so the runner's user must hold them cluster-wide.
+func SuiteAccess() []Access {
+	var a []Access
+	for _, rule := range suiteRules {
+		for _, g := range rule.APIGroups {
+			for _, r := range rule.Resources {
+				a = append(a, verbs(g, r, false, rule.Verbs...)...)
+			}
+		}
+	}
+	return a
+}
+
+// accessJobs is how many reviews are in flight at once.
+const accessJobs = 8
+
+// CheckAccess asks the API server (SelfSubjectAccessReview) whether the
+// kubeconfig's user may do everything RunnerAccess(w) and SuiteAccess
+// list, namespaced ones in namespace (cluster-wide when empty). A user who
+// may escalate and bind ClusterRoles need not hold the suite's rules.
+// Everything denied is listed in one *UsageError.
+func CheckAccess(ctx context.Context, cs kubernetes.Interface, namespace string, w Workload) error {
+	need := RunnerAccess(w)
+	rbac := "rbac.authorization.k8s.io"
+	esc := []Access{{Group: rbac, Resource: "clusterroles", Verb: "escalate"}, {Group: rbac, Resource: "clusterroles", Verb: "bind"}}
+	allowed, err := review(ctx, cs, namespace, append(slices.Clone(need), esc...))
+	if err != nil {
+		return err
+	}
+	var denied []Access
+	for i, a := range need {
+		if !allowed[i] {
+			denied = append(denied, a)
+		}
+	}
+	if !allowed[len(need)] || !allowed[len(need)+1] {
+		suite := SuiteAccess()
+		ok, err := review(ctx, cs, namespace, suite)
+		if err != nil {
+			return err
+		}
+		for i, a := range suite {
+			if !ok[i] && !slices.Contains(denied, a) {
+				denied = append(denied, a)
+			}
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	where := "cluster-wide"
+	if namespace != "" {
+		where = "(namespaced ones in " + namespace + ")"
+	}
+	list := make([]string, len(denied))
+	for i, a := range denied {
+		list[i] = a.String()
+	}
+	return usage("--kubeconfig", "grant them to the user (a ClusterRole and ClusterRoleBinding; the runner's README lists them) or use --context of a user who has them",
+		"the user may not %s, %s", strings.Join(list, ", "), where)
+}
+
+// review runs one SelfSubjectAccessReview per access, a few at a time,
+// and reports which are allowed.
+func review(ctx context.Context, cs kubernetes.Interface, namespace string, as []Access) ([]bool, error) {
+	allowed := make([]bool, len(as))
+	errs := make([]error, len(as))
+	sem := make(chan struct{}, accessJobs)
+	var wg sync.WaitGroup
+	for i, a := range as {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res, sub, _ := strings.Cut(a.Resource, "/")
+			attr := &authorizationv1.ResourceAttributes{Group: a.Group, Resource: res, Subresource: sub, Verb: a.Verb}
+			if a.Namespaced {
+				attr.Namespace = namespace
+			}
+			r, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
+				&authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: attr}},
+				metav1.CreateOptions{})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			allowed[i] = r.Status.Allowed
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, apiUsage(ctx, fmt.Sprintf("review access (%s)", as[i]), err)
+		}
+	}
+	return allowed, nil
+}

@@ -1,0 +1,98 @@
+package cluster
+
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+func TestJanitorGolden(t *testing.T) {
+	b, err := Manifest(testRun().JanitorObjects("0f1e2d3c-aaaa-bbbb-cccc-000000000001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "janitor.yaml", b)
+}
+
+// TestJanitorMayOnlyDeleteItsRun checks the janitor's ClusterRole: delete
+// only, each rule by name, and the names are this run's objects.
+func TestJanitorMayOnlyDeleteItsRun(t *testing.T) {
+	r := testRun().Defaulted()
+	objs := r.JanitorObjects("")
+	if len(objs) != 4 {
+		t.Fatalf("%d janitor objects, want ServiceAccount, ClusterRole, binding, pod", len(objs))
+	}
+	role := objs[1].(*rbacv1.ClusterRole)
+	want := map[string][]string{
+		"namespaces":          {r.Namespace},
+		"clusterroles":        {r.clusterRoleName()},
+		"clusterrolebindings": {r.clusterRoleName(), r.janitorRoleName()},
+	}
+	for _, rule := range role.Rules {
+		if !slices.Equal(rule.Verbs, []string{"delete"}) || len(rule.Resources) != 1 || !slices.Equal(rule.ResourceNames, want[rule.Resources[0]]) {
+			t.Errorf("janitor rule %+v: want delete of %v by name", rule, want)
+		}
+		delete(want, rule.Resources[0])
+	}
+	if len(want) > 0 {
+		t.Errorf("no janitor rule for %v", want)
+	}
+	if role.OwnerReferences != nil {
+		t.Errorf("owner references without a namespace uid: %v", role.OwnerReferences)
+	}
+	pod := r.JanitorPod()
+	if pod.Labels[LabelSync] != "" || pod.Labels[LabelRunID] != r.ID || pod.Spec.NodeName != r.Nodes[0] {
+		t.Errorf("janitor pod labels %v node %q: want the run's labels, no sync label, on %s", pod.Labels, pod.Spec.NodeName, r.Nodes[0])
+	}
+	env := map[string]string{}
+	for _, e := range pod.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	if env["NODE_E2E_EXPIRES"] != strconv.FormatInt(r.Expires().Unix(), 10) || r.Expires().IsZero() {
+		t.Errorf("NODE_E2E_EXPIRES %q, want the run's expiry %v", env["NODE_E2E_EXPIRES"], r.Expires())
+	}
+}
+
+// TestJanitorScript runs the janitor's script with busybox sh, echo in
+// place of e2e_node.test: the API server's URL as the entrypoint finds it
+// (IPv6 bracketed), the expiry and the paths from the pod's environment.
+func TestJanitorScript(t *testing.T) {
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		t.Skip("needs Debian's busybox-static at /bin/busybox (the suite image's shell)")
+	}
+	r := testRun().Defaulted()
+	pod := r.JanitorPod()
+	c := pod.Spec.Containers[0]
+	if c.Command[0] != "/bin/sh" || c.Command[2] != janitorScript {
+		t.Fatalf("janitor command %q", c.Command)
+	}
+	script := strings.ReplaceAll(janitorScript, "exec "+suiteBinary, "exec /bin/busybox echo e2e_node.test")
+	for _, k := range []struct{ env, want string }{
+		{"KUBERNETES_SERVICE_HOST=fd00::1", "--host=https://[fd00::1]:443"},
+		{"NODE_E2E_API_SERVER=https://10.0.0.1:6443", "--host=https://10.0.0.1:6443"},
+	} {
+		cmd := exec.Command("/bin/busybox", "sh", "-c", script, c.Command[3])
+		cmd.Env = []string{k.env, "KUBERNETES_SERVICE_PORT=443"}
+		for _, e := range c.Env {
+			cmd.Env = append(cmd.Env, e.Name+"="+e.Value)
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("janitor script: %v\n%s", err, out)
+		}
+		want := "e2e_node.test --janitor-at=" + strconv.FormatInt(r.Expires().Unix(), 10) +
+			" --janitor-delete=/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/node-e2e-suite-" + r.ID +
+			",/apis/rbac.authorization.k8s.io/v1/clusterroles/node-e2e-suite-" + r.ID +
+			",/api/v1/namespaces/" + r.Namespace +
+			",/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/node-e2e-janitor-" + r.ID +
+			" " + k.want + " --bearer-token-file=" + tokenDir + "/token --host-ca-file=" + tokenDir + "/ca.crt\n"
+		if string(out) != want {
+			t.Errorf("with %s the janitor runs\n%s\nwant\n%s", k.env, out, want)
+		}
+	}
+}
