@@ -125,14 +125,14 @@ func CheckAccess(ctx context.Context, cs kubernetes.Interface, namespace string,
 	}
 	where := "cluster-wide"
 	if namespace != "" {
-		where = "(namespaced ones in " + namespace + ")"
+		where = "namespaced ones in " + namespace + ", the others cluster-wide"
 	}
 	list := make([]string, len(denied))
 	for i, a := range denied {
 		list[i] = a.String()
 	}
 	return usage("--kubeconfig", "grant them to the user (a ClusterRole and ClusterRoleBinding; the runner's README lists them) or use --context of a user who has them",
-		"the user may not %s, %s", strings.Join(list, ", "), where)
+		"the user may not %s (%s)", strings.Join(list, ", "), where)
 }
 
 // review runs one SelfSubjectAccessReview per access, a few at a time,

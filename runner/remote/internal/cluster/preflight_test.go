@@ -93,7 +93,7 @@ func TestPreflightBadInput(t *testing.T) {
 		{"bad focus", PreflightOptions{Nodes: []string{"a"}, Replicas: 2, ListSpecs: listed, Selection: Selection{Focus: []string{"("}}}, nil, "--focus", []string{"regular expression"}},
 		{"bad label filter", PreflightOptions{Nodes: []string{"a"}, Replicas: 2, ListSpecs: listed, Selection: Selection{LabelFilter: "(Serial"}}, nil, "--label-filter", []string{"label filter"}},
 		{"permissions", PreflightOptions{Nodes: []string{"a"}, Namespace: "node-e2e-r1"}, []string{"create clusterroles.rbac.authorization.k8s.io", "get nodes/proxy", "delete jobs.batch", "create runtimeclasses.node.k8s.io", "escalate clusterroles.rbac.authorization.k8s.io"},
-			"--kubeconfig", []string{"may not get nodes/proxy, delete jobs.batch, create clusterroles.rbac.authorization.k8s.io, create runtimeclasses.node.k8s.io,", "node-e2e-r1"}},
+			"--kubeconfig", []string{"may not get nodes/proxy, delete jobs.batch, create clusterroles.rbac.authorization.k8s.io, create runtimeclasses.node.k8s.io (namespaced ones in node-e2e-r1"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
@@ -103,6 +103,7 @@ func TestPreflightBadInput(t *testing.T) {
 			if !errors.As(err, &ue) {
 				t.Fatalf("Preflight = %v, want a *UsageError", err)
 			}
+			t.Log(err)
 			if ue.Flag != c.flag || ue.Fix == "" {
 				t.Errorf("error %q names flag %q with fix %q, want %s and a fix", err, ue.Flag, ue.Fix, c.flag)
 			}

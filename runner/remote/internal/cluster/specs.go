@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -125,7 +126,12 @@ func SelectSpecs(specs []Spec, sel Selection) ([]Spec, error) {
 	var filter types.LabelFilter
 	if sel.LabelFilter != "" {
 		if filter, err = types.ParseLabelFilter(sel.LabelFilter); err != nil {
-			return nil, usage("--label-filter", "see `e2e_node.test --list-labels` and Ginkgo's label filter syntax", "%v", err)
+			msg := err.Error()
+			var ge types.GinkgoError
+			if errors.As(err, &ge) {
+				msg = ge.Heading + ": " + strings.Join(strings.Fields(markup.ReplaceAllString(ge.Message, "")), " ")
+			}
+			return nil, usage("--label-filter", "see `e2e_node.test --list-labels` and Ginkgo's label filter syntax", "%q: %s", sel.LabelFilter, msg)
 		}
 	}
 	var out []Spec
@@ -141,6 +147,9 @@ func SelectSpecs(specs []Spec, sel Selection) ([]Spec, error) {
 	}
 	return out, nil
 }
+
+// markup is Ginkgo's colour markup in its error messages ("{{red}}").
+var markup = regexp.MustCompile(`\{\{[a-z/-]*\}\}`)
 
 // exclusiveLabels mark specs that must have the node to themselves.
 var exclusiveLabels = []string{"Serial", "Disruptive"}
