@@ -1,11 +1,16 @@
 package cluster
 
 import (
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -95,4 +100,51 @@ func TestJanitorScript(t *testing.T) {
 			t.Errorf("with %s the janitor runs\n%s\nwant\n%s", k.env, out, want)
 		}
 	}
+}
+
+// busyboxDelete sends DELETE /api/v1/namespaces/x to srv with busybox nc
+// and ssl_client, and returns their output.
+func busyboxDelete(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	host, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "https://"), ":")
+	script := `/bin/busybox nc -w 5 "$1" "$2" -e /bin/busybox sh -c 'exec 3<&0; printf "DELETE /api/v1/namespaces/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n" | /bin/busybox ssl_client -s 3 -n kubernetes >&2' 2>&1`
+	out, _ := exec.Command("/bin/busybox", "sh", "-c", script, "sh", host, port).CombinedOutput()
+	return strings.TrimSpace(string(out))
+}
+
+// TestBusyboxCannotDeleteOverTLSFromGoServers pins why the janitor does
+// not run busybox: its nc and ssl_client do send a DELETE over TLS (shown
+// with GODEBUG tlssha1=1, Go's behaviour before 1.25), but TLS 1.2 without
+// the signature_algorithms extension, which a Go server (as
+// kube-apiserver) built for Go 1.25 or later refuses by default. If the
+// default case starts passing, busybox could be the janitor's client.
+func TestBusyboxCannotDeleteOverTLSFromGoServers(t *testing.T) {
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		t.Skip("needs Debian's busybox-static at /bin/busybox (the suite image's shell)")
+	}
+	var deletes atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			deletes.Add(1)
+		}
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+
+	out := busyboxDelete(t, srv)
+	if deletes.Load() != 0 || strings.Contains(out, "HTTP/1.1 200") {
+		t.Fatalf("busybox reached a Go TLS server (%s): the janitor could use busybox nc and ssl_client now", out)
+	}
+	if !strings.Contains(out, "handshake failure") {
+		t.Errorf("busybox failed otherwise than by the handshake: %s", out)
+	}
+	t.Logf("default: %s", out)
+
+	t.Setenv("GODEBUG", "tlssha1=1")
+	out = busyboxDelete(t, srv)
+	if deletes.Load() != 1 || !strings.Contains(out, "HTTP/1.1 200") {
+		t.Errorf("with tlssha1=1 busybox did not delete (%d requests): %s", deletes.Load(), out)
+	}
+	t.Logf("tlssha1=1: %s", strings.SplitN(out, "\n", 2)[0])
 }
