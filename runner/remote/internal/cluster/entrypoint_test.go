@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -175,6 +176,24 @@ func (e *entrypointEnv) terminated(t *testing.T, exit int) *corev1.Pod {
 	}
 }
 
+// lockedBuffer is a strings.Builder safe to read while a command writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func tarNames(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -334,7 +353,7 @@ func TestEntrypointInterrupted(t *testing.T) {
 	e := entrypointCmd(t, "2026-11-30T02:00:00Z", "NODE_E2E_API_SERVER=https://127.0.0.1:6443", "FAKE_SLEEP=30",
 		"FAKE_INTERRUPTED="+summaryOut(t, "1", "80", "FAIL! - Interrupted by User", "0 Passed | 1 Failed | 0 Pending | 79 Skipped"),
 		"FAKE_JUNIT="+junitFile(t, 0, 1, 79))
-	var out strings.Builder
+	var out lockedBuffer
 	e.cmd.Stdout, e.cmd.Stderr = &out, &out
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
