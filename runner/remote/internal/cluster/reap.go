@@ -70,9 +70,9 @@ type runFound struct {
 	expires    time.Time
 }
 
-// Reap deletes the runs sel selects, each with Delete (workloads, cluster
-// objects, the run namespace and the suite's spec namespaces, waiting
-// until they are gone) after CleanNodes. It also finds a run's leftovers
+// Reap deletes the runs sel selects as cancel does: StopSuites, then
+// CleanNodes, then Delete (workloads, cluster objects, the run namespace
+// and the suite's spec namespaces, waiting until they are gone). It also finds a run's leftovers
 // when its run namespace is gone: ClusterRoles and bindings labelled with
 // its id, and spec namespaces the suite labelled with it
 // (--spec-namespace-labels); --older-than and --expired reap those always,
@@ -140,7 +140,8 @@ func Reap(ctx context.Context, cs kubernetes.Interface, sel ReapSelector) ([]Rea
 	return chosen, nil
 }
 
-// reapOne cleans the run's nodes, then deletes it, within sel.Wait.
+// reapOne stops the run's suites and cleans its nodes, then deletes it,
+// within sel.Wait.
 func reapOne(ctx context.Context, cs kubernetes.Interface, sel ReapSelector, f *runFound, out *Reaped) {
 	ctx, cancel := context.WithTimeout(ctx, sel.Wait)
 	defer cancel()
@@ -152,8 +153,13 @@ func reapOne(ctx context.Context, cs kubernetes.Interface, sel ReapSelector, f *
 	case sel.CleanNodes == nil:
 		out.Note = "node directories left to the next run's entrypoint (no node cleaner)"
 	default:
+		// The suites stop first: a live run's entrypoint would write its
+		// report after the directories went.
+		if err := StopSuites(ctx, cs, f.id); err != nil {
+			out.Note = fmt.Sprintf("suites not stopped: %v; ", err)
+		}
 		if err := sel.CleanNodes(ctx, cs, *f.state); err != nil {
-			out.Note = fmt.Sprintf("node directories not cleaned: %v", err)
+			out.Note += fmt.Sprintf("node directories not cleaned: %v", err)
 		} else {
 			out.NodesCleaned = true
 		}

@@ -152,12 +152,16 @@ func TestReapSelects(t *testing.T) {
 	}
 }
 
-func TestReapCleansBeforeDeleting(t *testing.T) {
+func TestReapStopsAndCleansBeforeDeleting(t *testing.T) {
 	cs := reapCluster()
 	var sawNamespace bool
 	clean := func(ctx context.Context, cs kubernetes.Interface, r Run) error {
 		_, err := cs.CoreV1().Namespaces().Get(ctx, r.Namespace, metav1.GetOptions{})
 		sawNamespace = err == nil
+		pods, err := cs.CoreV1().Pods(r.Namespace).List(ctx, metav1.ListOptions{LabelSelector: SyncSelector(r.ID)})
+		if err != nil || len(pods.Items) != 0 {
+			t.Errorf("CleanNodes ran with the suite pods still there: %v, %v", pods, err)
+		}
 		if !slices.Equal(r.Nodes, []string{"a", "b"}) {
 			t.Errorf("CleanNodes for nodes %v, want a, b", r.Nodes)
 		}
