@@ -16,6 +16,7 @@ import (
 	"github.com/onsi/gomega"
 	"k8s.io/klog/v2"
 
+	"github.com/node-e2e/harness/e2e_node/janitor"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/services"
 )
@@ -43,6 +44,10 @@ func TestMain(m *testing.M) {
 		err = runKubeletMode(cfg)
 	case cfg.Teardown != "":
 		err = runTeardown(cfg)
+	case cfg.JanitorAt != 0:
+		ctx, cancel := signalContext()
+		err = janitor.Run(ctx, cfg.JanitorConfig(), os.Stdout)
+		cancel()
 	case cfg.ListTests || cfg.ListLabels:
 		err = listCatalogue(os.Stdout, cfg.ListLabels)
 	case cfg.ListImages:

@@ -63,6 +63,11 @@ type Config struct {
 	// CleanupStale tears down, before a new run, the runs under RunRoot
 	// whose harness was killed. Default true.
 	CleanupStale bool
+	// JanitorAt (unix seconds) selects the janitor mode: sleep until then,
+	// delete JanitorDelete's API paths, exit (see package janitor).
+	JanitorAt int64
+	// JanitorDelete are the janitor's API paths, comma separated.
+	JanitorDelete string
 	// ListTests prints every spec with its labels and exits.
 	ListTests bool
 	// ListLabels prints every label the specs use and exits.
@@ -203,6 +208,7 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.ReportHTML, "report-html", c.ReportHTML, "render report.html, the run's page, in the report directory after the run")
 	fs.StringVar(&c.ReportHTMLOnly, "report-html-only", c.ReportHTMLOnly, "render report.html again in this existing report directory, then exit")
 	c.addExternalFlags(fs)
+	c.addJanitorFlags(fs)
 	c.addNodeLayoutFlag(fs)
 }
 
@@ -226,7 +232,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // modeCount counts the exclusive modes requested.
 func (c *Config) modeCount() int {
 	n := 0
-	for _, b := range []bool{c.RunServicesMode, c.RunKubeletMode, c.Teardown != ""} {
+	for _, b := range []bool{c.RunServicesMode, c.RunKubeletMode, c.Teardown != "", c.JanitorAt != 0} {
 		if b {
 			n++
 		}
@@ -238,7 +244,12 @@ func (c *Config) modeCount() int {
 func (c *Config) Validate() error {
 	var errs []string
 	if c.modeCount() > 1 {
-		errs = append(errs, "--run-services-mode, --run-kubelet-mode and --teardown are exclusive: give one")
+		errs = append(errs, "--run-services-mode, --run-kubelet-mode, --teardown and --janitor-at are exclusive: give one")
+	}
+	if c.JanitorAt != 0 || c.JanitorDelete != "" {
+		if err := c.JanitorConfig().Validate(); err != nil {
+			errs = append(errs, err.Error())
+		}
 	}
 	if c.NodeName == "" || c.NodeName != strings.ToLower(c.NodeName) {
 		errs = append(errs, fmt.Sprintf("--node-name=%q: give a lowercase DNS name", c.NodeName))

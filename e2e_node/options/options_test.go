@@ -93,6 +93,10 @@ func TestValidate(t *testing.T) {
 		{[]string{"--run-root=/" + strings.Repeat("x", 80)}, "too long"},
 		{[]string{"--registry-port=70000"}, "--registry-port"},
 		{[]string{"--registry-port=-1"}, "--registry-port"},
+		{[]string{"--janitor-at=1", "--run-services-mode"}, "exclusive"},
+		{[]string{"--janitor-at=1", "--janitor-delete=/api/v1/namespaces/a", "--bearer-token-file=/t"}, "--host=\"\""},
+		{[]string{"--janitor-delete=/api/v1/namespaces/a", "--host=https://h", "--bearer-token-file=/t"}, "--janitor-at"},
+		{[]string{"--janitor-at=1", "--janitor-delete=/metrics", "--host=https://h", "--bearer-token-file=/t"}, "not an API object path"},
 	}
 	for _, c := range cases {
 		cfg, err := parse(t, c.args...)
