@@ -69,6 +69,7 @@ func (l Layout) EtcdDir() string           { return filepath.Join(l.Dir, "etcd")
 func (l Layout) AdminKubeconfig() string   { return filepath.Join(l.Dir, "admin.kubeconfig") }
 func (l Layout) KubeletKubeconfig() string { return filepath.Join(l.Dir, "kubelet.kubeconfig") }
 func (l Layout) ServicesState() string     { return filepath.Join(l.Dir, "services.json") }
+func (l Layout) RegistryState() string     { return filepath.Join(l.Dir, "registry.json") }
 func (l Layout) NodeState() string         { return filepath.Join(l.Dir, "node.json") }
 func (l Layout) ContainerdDir() string     { return filepath.Join(l.Dir, "containerd") }
 func (l Layout) ContainerdSocket() string {

@@ -109,6 +109,20 @@ func (e *Etcd) embedConfig() (*embed.Config, error) {
 
 // Start runs etcd and returns once it serves clients.
 func (e *Etcd) Start() error {
+	if err := e.launch(); err != nil {
+		return err
+	}
+	if err := e.awaitReady(); err != nil {
+		return errors.Join(err, e.Stop())
+	}
+	return nil
+}
+
+// launch starts etcd and returns once its listeners are bound: URL is
+// valid, and clients that connect are served once awaitReady returns (the
+// lone member has elected itself). The API server's configuration is built
+// meanwhile.
+func (e *Etcd) launch() error {
 	if err := e.cfg.Validate(); err != nil {
 		return err
 	}
@@ -120,22 +134,27 @@ func (e *Etcd) Start() error {
 	if err != nil {
 		return fmt.Errorf("etcd: start: %w", err)
 	}
-	e.etcd = srv
-	select {
-	case <-srv.Server.ReadyNotify():
-	case err := <-srv.Err():
-		srv.Close()
-		return fmt.Errorf("etcd: failed before ready: %w", err)
-	case <-time.After(e.cfg.StartTimeout):
-		srv.Close()
-		return fmt.Errorf("etcd: not ready after %s", e.cfg.StartTimeout)
-	}
 	if len(srv.Clients) == 0 {
 		srv.Close()
 		return fmt.Errorf("etcd: no client listener")
 	}
+	e.etcd = srv
 	e.url = "https://" + srv.Clients[0].Addr().String()
 	return nil
+}
+
+// awaitReady waits until etcd serves, after launch. On failure the caller
+// stops etcd.
+func (e *Etcd) awaitReady() error {
+	srv := e.etcd
+	select {
+	case <-srv.Server.ReadyNotify():
+		return nil
+	case err := <-srv.Err():
+		return fmt.Errorf("etcd: failed before ready: %w", err)
+	case <-time.After(e.cfg.StartTimeout):
+		return fmt.Errorf("etcd: not ready after %s", e.cfg.StartTimeout)
+	}
 }
 
 // URL is the client URL ("https://127.0.0.1:PORT"), valid after Start.

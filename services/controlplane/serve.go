@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -27,6 +30,38 @@ type Config struct {
 	// RunJobController also runs the Job controller (jobcontroller.go).
 	// Default false.
 	RunJobController bool
+	// MemoryLimit is the services process's soft memory limit
+	// (runtime/debug.SetMemoryLimit), set by Serve. Default
+	// DefaultMemoryLimit; negative: none. GOMEMLIMIT in the environment
+	// takes precedence.
+	MemoryLimit int64
+}
+
+// DefaultMemoryLimit is the services process's default soft memory limit.
+// kube-apiserver holds about 80 MB of live heap once it serves (OpenAPI v3,
+// the handlers, the caches) and allocates several hundred more while it
+// starts: with the Go default (the heap grows to twice the live heap
+// between collections) the process peaked at 300 MiB, a third of it the
+// binary's mapped pages. Under this limit the collector runs more often
+// as the heap nears it, and the process peaks near 240 MiB, at the cost of
+// about 0.2 s of start. It is soft: a heap that needs more gets it.
+const DefaultMemoryLimit = 140 << 20
+
+// applyMemoryLimit sets the soft memory limit of cfg unless GOMEMLIMIT
+// does; it returns the limit in force.
+func applyMemoryLimit(cfg Config) int64 {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1)
+	}
+	limit := cfg.MemoryLimit
+	if limit == 0 {
+		limit = DefaultMemoryLimit
+	}
+	if limit < 0 {
+		limit = math.MaxInt64
+	}
+	debug.SetMemoryLimit(limit)
+	return limit
 }
 
 // ControlPlane is etcd, kube-apiserver, the namespace controller and the
@@ -73,10 +108,25 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		KeyFile:      bundle.EtcdKey,
 		StartTimeout: c.cfg.StartTimeout,
 	})
-	if err := c.etcd.Start(); err != nil {
+	if err := c.etcd.launch(); err != nil {
 		return err
 	}
-	c.phase("etcd ready", t)
+	// kube-apiserver builds its configuration (about 0.3 s: a loopback
+	// certificate, admission, storage) while the lone etcd member elects
+	// itself; its storage connects once etcd serves. Should etcd fail to,
+	// the API server's start is cancelled with etcd's error.
+	apiCtx, cancelAPI := context.WithCancelCause(ctx)
+	defer cancelAPI(nil)
+	etcdErr := make(chan error, 1)
+	go func(start time.Time) {
+		err := c.etcd.awaitReady()
+		if err != nil {
+			cancelAPI(err)
+		} else {
+			c.phase("etcd ready", start)
+		}
+		etcdErr <- err
+	}(t)
 
 	t = time.Now()
 	c.apisrv = NewAPIServer(APIServerConfig{
@@ -96,7 +146,8 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		RuntimeConfig:                c.cfg.RuntimeConfig,
 		StartTimeout:                 c.cfg.StartTimeout,
 	})
-	if err := c.apisrv.Start(ctx); err != nil {
+	apiErr := c.apisrv.Start(apiCtx)
+	if err := errors.Join(<-etcdErr, apiErr); err != nil {
 		return err
 	}
 	c.phase("apiserver ready", t)
@@ -191,9 +242,22 @@ type Sidecar interface {
 // once all of them are ready.
 func Serve(ctx context.Context, cfg Config, side Sidecar) error {
 	log := klog.FromContext(ctx).WithName("services")
+	log.V(2).Info("soft memory limit", "bytes", applyMemoryLimit(cfg))
 	cp := New(cfg)
 	sideErr := make(chan error, 1)
-	go func() { sideErr <- side.Start(ctx) }()
+	go func() {
+		err := side.Start(ctx)
+		if err == nil {
+			// The registry serves before the control plane does: the
+			// node's runtime starts and pulls from it meanwhile.
+			var st run.ServicesState
+			side.Describe(&st)
+			if st.Registry != nil {
+				err = run.WriteJSON(cfg.Layout.RegistryState(), st.Registry)
+			}
+		}
+		sideErr <- err
+	}()
 	cpErr := cp.Start(ctx)
 	if err := errors.Join(cpErr, <-sideErr); err != nil {
 		// Start undoes its own work on failure; the other may be up.
