@@ -70,6 +70,9 @@ type clusterConfig struct {
 	Workload string
 	// TTL is how long the run may outlive --test-timeout. Default 1h.
 	TTL time.Duration
+	// APIServer is the API server's URL as the nodes reach it. Default:
+	// the kubernetes Service.
+	APIServer string
 	// RunID names the run. Default <yyyymmdd-hhmmss>-<4 hex>.
 	RunID string
 	// ResultsDir receives <node>[-<i>]/. Default $ARTIFACTS, else
@@ -111,6 +114,7 @@ func (c *clusterConfig) addFlags(fs *flag.FlagSet, m *mixed) {
 	fs.BoolVar(&c.Detach, "detach", c.Detach, "return once every suite pod started its specs, printing the run id and the attach, status, collect and cancel commands")
 	fs.StringVar(&c.Workload, "workload", c.Workload, "job (a batch/v1 Job per node and replica) or pod (bare pods, for clusters without a Job controller)")
 	fs.DurationVar(&c.TTL, "ttl", c.TTL, "how long the run may outlive --test-timeout before reap --expired (or the janitor) deletes it")
+	fs.StringVar(&c.APIServer, "api-server", c.APIServer, "the API server's https URL as the suite pods reach it from the node's network (default the kubernetes Service, https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)")
 	fs.StringVar(&c.RunID, "run-id", c.RunID, "the run's id (default <yyyymmdd-hhmmss>-<4 hex>)")
 	fs.StringVar(&c.ResultsDir, "results-dir", c.ResultsDir, "where each node's artifacts go, in <results-dir>/<node>[-<i>]/ (default $ARTIFACTS, else /tmp/_artifacts/<run id>)")
 	fs.StringVar(&c.BinDir, "bin-dir", c.BinDir, "directory with e2e_node.test, ginkgo, pause and testimage, for the suite image")
@@ -212,6 +216,9 @@ func (c clusterConfig) validate(testArgs []string, getenv func(string) string, m
 	if c.TestTimeout < hostrun.MinTestTimeout {
 		bad("test-timeout", "%s: want at least %s", c.TestTimeout, hostrun.MinTestTimeout)
 	}
+	if c.APIServer != "" && !strings.HasPrefix(c.APIServer, "https://") {
+		bad("api-server", "%q: want an https:// URL", c.APIServer)
+	}
 	w := cluster.Workload(c.Workload)
 	if w != cluster.WorkloadJob && w != cluster.WorkloadPod {
 		bad("workload", "%q: want job or pod", c.Workload)
@@ -245,7 +252,7 @@ func (c clusterConfig) validate(testArgs []string, getenv func(string) string, m
 	i := slices.Index(args, bin)
 	selJSON, _ := json.Marshal(map[string]string{"focus": sel.Focus, "skip": sel.Skip, "labelFilter": sel.LabelFilter})
 	p.run = cluster.Run{
-		ID: id, ImageRegistry: p.registry.Base(), RegistryCredentials: credentials(p.registry),
+		ID: id, APIServer: c.APIServer, ImageRegistry: p.registry.Base(), RegistryCredentials: credentials(p.registry),
 		Replicas: c.ReplicasPerNode, Timeout: c.TestTimeout, Workload: w, TTL: c.TTL,
 		GinkgoArgs: args[:i], TestArgs: args[i+2:], Selection: string(selJSON),
 	}

@@ -66,6 +66,9 @@ func kubeClient(k kubeFlags) (kubernetes.Interface, []byte, string, error) {
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("--kubeconfig: %w", err)
 	}
+	// The preflight's access reviews and the barrier's patches come in
+	// bursts: client-go's default 5 requests/s would throttle them.
+	cfg.QPS, cfg.Burst = 100, 200
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("--kubeconfig: %w", err)

@@ -13,6 +13,8 @@ const (
 	registrySecretName = "node-e2e-registry"
 	registrySecretKey  = "credentials"
 	registryCredsPath  = "/etc/node-e2e-registry/credentials"
+	// apiServerEnv overrides the entrypoint's API server URL.
+	apiServerEnv = "NODE_E2E_API_SERVER"
 )
 
 // RegistrySecret is the Secret holding r.RegistryCredentials, nil without
@@ -38,8 +40,14 @@ func (r Run) registryArgs() []string {
 	return []string{"--image-registry-credentials-file=" + registryCredsPath}
 }
 
-// addRegistryCredentials mounts the Secret into spec's suite container.
-func (r Run) addRegistryCredentials(spec *corev1.PodSpec) {
+// addRunnerOptions adds what the runner's options ask of spec's suite
+// container: the API server's URL (APIServer) and the registry
+// credentials' Secret.
+func (r Run) addRunnerOptions(spec *corev1.PodSpec) {
+	if r.APIServer != "" {
+		c := &spec.Containers[0]
+		c.Env = append(c.Env, corev1.EnvVar{Name: apiServerEnv, Value: r.APIServer})
+	}
 	if r.RegistryCredentials == "" {
 		return
 	}
@@ -50,3 +58,7 @@ func (r Run) addRegistryCredentials(spec *corev1.PodSpec) {
 	c := &spec.Containers[0]
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "registry", MountPath: registryCredsPath, SubPath: registrySecretKey, ReadOnly: true})
 }
+
+// addRegistryCredentials is podSpec's hook: every runner option, not only
+// the credentials (addRunnerOptions).
+func (r Run) addRegistryCredentials(spec *corev1.PodSpec) { r.addRunnerOptions(spec) }

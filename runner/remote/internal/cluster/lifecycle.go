@@ -26,7 +26,7 @@ const rootCAConfigMap = "kube-root-ca.crt"
 
 // rootCAWait bounds the wait for the publisher's ConfigMap before Submit
 // creates it itself.
-var rootCAWait = 3 * time.Second
+var rootCAWait = time.Second
 
 // Submit creates r's objects in order, namespace first, so that a run
 // half created is still found (and deleted) by its namespace. When no

@@ -54,12 +54,24 @@ type MemberStatus struct {
 	// Termination is the suite container's termination message (the
 	// entrypoint's one-line JSON summary), once terminated.
 	Termination string
+	// Deleting is true when the pod is being deleted.
+	Deleting bool
 }
 
-// Done reports whether the member can run no more: its pod (or Job)
-// ended, or its pod is gone after it was released.
+// Done reports whether the member can run no more: its pod reached
+// Succeeded or Failed (a terminated container alone is not enough: the
+// pod's phase follows a moment later), its pod is being deleted with the
+// container ended, or it has no pod and its Job failed or its pod is gone
+// after the release.
 func (m MemberStatus) Done() bool {
-	return m.Phase == corev1.PodSucceeded || m.Phase == corev1.PodFailed || !m.Ended.IsZero()
+	switch {
+	case m.Phase == corev1.PodSucceeded || m.Phase == corev1.PodFailed:
+		return true
+	case m.Pod == "":
+		return !m.Ended.IsZero()
+	default:
+		return m.Deleting && m.ExitCode != nil
+	}
 }
 
 // UnknownRunError is Lookup's error for a run id no namespace carries.
@@ -174,6 +186,11 @@ func rebuild(ctx context.Context, cs kubernetes.Interface, ns *corev1.Namespace)
 	}
 	if spec != nil && len(spec.Containers) > 0 {
 		r.fromArgs(spec.Containers[0].Args)
+		for _, e := range spec.Containers[0].Env {
+			if e.Name == apiServerEnv {
+				r.APIServer = e.Value
+			}
+		}
 	}
 	if exp, err := time.Parse(time.RFC3339, a[AnnotationExpires]); err == nil && !r.Created.IsZero() && r.Timeout > 0 {
 		r.TTL = exp.Sub(r.Created) - r.Timeout
@@ -291,8 +308,11 @@ func podStatus(st *MemberStatus, p *corev1.Pod) {
 	if st.Ended.IsZero() && (p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded) {
 		st.Ended = conditionTime(p, corev1.PodReady)
 	}
-	if p.DeletionTimestamp != nil && st.Reason == "" {
-		st.Reason = "deleted"
+	if p.DeletionTimestamp != nil {
+		st.Deleting = true
+		if st.Reason == "" {
+			st.Reason = "deleted"
+		}
 	}
 }
 

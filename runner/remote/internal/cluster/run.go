@@ -55,6 +55,10 @@ type Run struct {
 	// or reap --expired deletes it: it expires at Created + Timeout + TTL
 	// (AnnotationExpires). Default 1h.
 	TTL time.Duration
+	// APIServer is the URL the suite reaches the API server at, from the
+	// node's network. Default "": the kubernetes Service
+	// (https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT).
+	APIServer string
 	// RegistryCredentials is "user:password" for ImageRegistry, given to
 	// the suite (it pushes its spec images there) through a Secret in the
 	// run namespace. Default none: an anonymous registry.

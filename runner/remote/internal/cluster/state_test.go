@@ -72,7 +72,9 @@ func TestSubmitCreatesTheRootCAWhenNothingPublishesIt(t *testing.T) {
 // states, then rebuilds the Run and each member's status from the cluster.
 func TestLookupRebuildsTheRun(t *testing.T) {
 	ctx := context.Background()
-	r := testRun().Defaulted()
+	r := testRun()
+	r.APIServer = "https://10.1.2.3:6443"
+	r = r.Defaulted()
 	cs := submitted(t, r)
 	released := time.Date(2026, 11, 30, 4, 6, 0, 123456789, time.UTC)
 	if err := MarkReleased(ctx, cs, r.ID, released); err != nil {
@@ -118,6 +120,11 @@ func TestLookupRebuildsTheRun(t *testing.T) {
 	}
 	if !reflect.DeepEqual(s.Members, want) {
 		t.Errorf("members\n got %+v\nwant %+v", s.Members, want)
+	}
+	// A terminated container in a pod still Running is not done yet.
+	early := MemberStatus{Pod: "p", Phase: corev1.PodRunning, ExitCode: want[0].ExitCode, Ended: t1.Time}
+	if early.Done() {
+		t.Error("a pod still Running with its container terminated counts as done")
 	}
 	for i, done := range []bool{true, false, true, true} {
 		if s.Members[i].Done() != done {
