@@ -157,8 +157,8 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 	if err := cluster.Submit(ctx, cs, r, ca); err != nil {
 		return abandon(cs, r.ID, stdout, stderr, fmt.Sprintf("create the run's objects: %v", err))
 	}
-	fmt.Fprintf(stdout, "run %s: objects created in namespace %s in %v; waiting for the %d suite pods to run (--sync-timeout=%v)\n",
-		r.ID, cluster.NamespaceName(r.ID), time.Since(submitted).Round(time.Millisecond), len(r.Members()), p.syncTimeout)
+	fmt.Fprintf(stdout, "run %s: submitted at %s: objects created in namespace %s in %v; waiting for the %d suite pods to run (--sync-timeout=%v)\n",
+		r.ID, submitted.UTC().Format(time.RFC3339Nano), cluster.NamespaceName(r.ID), time.Since(submitted).Round(time.Millisecond), len(r.Members()), p.syncTimeout)
 	b := &cluster.Barrier{Client: cs, Namespace: cluster.NamespaceName(r.ID), RunID: r.ID, Members: r.Members(), Timeout: p.syncTimeout}
 	rel, err := b.Wait(ctx)
 	if err != nil {
