@@ -61,6 +61,8 @@ func RunnerAccess(w Workload) []Access {
 	a = append(a, verbs("", "pods", true, "create", "get", "list", "watch", "patch", "delete")...)
 	a = append(a, verbs("", "pods/log", true, "get")...)
 	a = append(a, verbs("", "events", true, "list")...)
+	// kube-root-ca.crt, created by Submit where no root CA publisher runs.
+	a = append(a, verbs("", "configmaps", true, "get", "create")...)
 	if w != WorkloadPod {
 		a = append(a, verbs("batch", "jobs", true, "create", "get", "list", "watch", "delete")...)
 	}
@@ -90,12 +92,12 @@ func SuiteAccess() []Access {
 const accessJobs = 8
 
 // CheckAccess asks the API server (SelfSubjectAccessReview) whether the
-// kubeconfig's user may do everything RunnerAccess(w) and SuiteAccess
-// list, namespaced ones in namespace (cluster-wide when empty). A user who
+// kubeconfig's user may do everything RunnerAccess(w), extra and
+// SuiteAccess list, namespaced ones in namespace (cluster-wide when empty). A user who
 // may escalate and bind ClusterRoles need not hold the suite's rules.
 // Everything denied is listed in one *UsageError.
-func CheckAccess(ctx context.Context, cs kubernetes.Interface, namespace string, w Workload) error {
-	need := RunnerAccess(w)
+func CheckAccess(ctx context.Context, cs kubernetes.Interface, namespace string, w Workload, extra ...Access) error {
+	need := append(RunnerAccess(w), extra...)
 	rbac := "rbac.authorization.k8s.io"
 	esc := []Access{{Group: rbac, Resource: "clusterroles", Verb: "escalate"}, {Group: rbac, Resource: "clusterroles", Verb: "bind"}}
 	allowed, err := review(ctx, cs, namespace, append(slices.Clone(need), esc...))

@@ -123,7 +123,12 @@ func Preflight(ctx context.Context, cs kubernetes.Interface, o PreflightOptions)
 		err = CheckReplicas(ctx, o.Replicas, o.Selection, o.ListSpecs)
 	}
 	if err == nil && !o.SkipAccess {
-		err = CheckAccess(ctx, cs, o.Namespace, o.Workload)
+		var extra []Access
+		if o.Registry != nil && o.Registry.Username != "" {
+			// The registry credentials' Secret for the suite (RegistrySecret).
+			extra = append(extra, Access{Resource: "secrets", Verb: "create", Namespaced: true})
+		}
+		err = CheckAccess(ctx, cs, o.Namespace, o.Workload, extra...)
 	}
 	if err != nil {
 		cancel() // the registry's answer no longer matters

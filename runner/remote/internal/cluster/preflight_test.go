@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/node-e2e/harness/services/registry"
 )
 
 func node(name string, ready corev1.ConditionStatus, reason, arch string, labels map[string]string) *corev1.Node {
@@ -94,6 +96,8 @@ func TestPreflightBadInput(t *testing.T) {
 		{"bad label filter", PreflightOptions{Nodes: []string{"a"}, Replicas: 2, ListSpecs: listed, Selection: Selection{LabelFilter: "(Serial"}}, nil, "--label-filter", []string{"label filter"}},
 		{"permissions", PreflightOptions{Nodes: []string{"a"}, Namespace: "node-e2e-r1"}, []string{"create clusterroles.rbac.authorization.k8s.io", "get nodes/proxy", "delete jobs.batch", "create runtimeclasses.node.k8s.io", "escalate clusterroles.rbac.authorization.k8s.io"},
 			"--kubeconfig", []string{"may not get nodes/proxy, delete jobs.batch, create clusterroles.rbac.authorization.k8s.io, create runtimeclasses.node.k8s.io (namespaced ones in node-e2e-r1"}},
+		{"secret for the registry's credentials", PreflightOptions{Nodes: []string{"a"}, Registry: &registry.Remote{Host: "127.0.0.1:1", Username: "u", Password: "p"}},
+			[]string{"create secrets", "get configmaps"}, "--kubeconfig", []string{"may not get configmaps, create secrets (cluster-wide)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
