@@ -6,6 +6,8 @@
 #                                      # in namespaces (kubelet via systemd-run)
 #   make test-e2e-node REMOTE=true HOSTS=a=10.0.0.5 FOCUS=Pods
 #                                      # run it on other machines (runner/remote/README.md)
+#   make test-e2e-node REMOTE=true NODES=all REGISTRY=r.example:5000 KUBECONFIG=/path/to/kubeconfig DETACH=true
+#                                      # run it as Jobs on a cluster's nodes
 #   make verify                        # gofmt, vet, staticcheck, shellcheck, unit tests (-race)
 #   make test                          # verify, then real node e2e runs
 #   make bench ROUNDS=5                # the harness against envtest and upstream (bench/)
@@ -24,7 +26,8 @@ KUBELET_CONFIG_FILE ?=
 CONTAINER_RUNTIME_ENDPOINT ?=
 # START_SERVICES=false runs the suite against a node the harness did not
 # start, reached through KUBECONFIG (README: Bring your own kubelet).
-# KUBECONFIG is read only then, so one exported for kubectl changes nothing.
+# KUBECONFIG is read only then and in cluster mode (REMOTE=true with NODES
+# or NODE_SELECTOR, below), so one exported for kubectl changes nothing else.
 START_SERVICES ?=
 KUBECONFIG ?=
 
@@ -56,6 +59,21 @@ SSH_USER ?=
 SSH_KEY ?=
 SSH_OPTIONS ?=
 TIMEOUT ?= 45m
+# REMOTE=true with NODES (a,b or all) or NODE_SELECTOR runs the suite as
+# Jobs on the nodes of the cluster KUBECONFIG (and CONTEXT) names, the
+# suite image pushed to REGISTRY (runner/remote/README.md: Cluster mode).
+# DETACH=true returns once the specs started, printing the run id.
+NODES ?=
+NODE_SELECTOR ?=
+CONTEXT ?=
+REGISTRY ?=
+REGISTRY_CREDENTIALS_FILE ?=
+API_SERVER ?=
+REPLICAS_PER_NODE ?=
+SYNC_TIMEOUT ?=
+WORKLOAD ?=
+TTL ?=
+DETACH ?=
 
 # The variables above are data: each reaches its program as it was given,
 # never evaluated by make or a shell. Make would expand a $(...) in a
@@ -69,7 +87,9 @@ VARIABLES := OUT_DIR FOCUS SKIP LABEL_FILTER PARALLELISM GINKGO_FLAGS TEST_ARGS 
 	ARTIFACTS KUBELET_CONFIG_FILE CONTAINER_RUNTIME_ENDPOINT START_SERVICES KUBECONFIG SYSTEMD REMOTE \
 	HOSTS IMAGES IMAGE_PROJECT IMAGE_CONFIG_FILE IMAGE_CONFIG_DIR PROJECT ZONE \
 	GCE_ENDPOINT INSTANCE_PREFIX INSTANCE_TYPE INSTANCE_METADATA DELETE_INSTANCES \
-	CLEANUP INSTALL_DEPS SSH_USER SSH_KEY SSH_OPTIONS TIMEOUT
+	CLEANUP INSTALL_DEPS SSH_USER SSH_KEY SSH_OPTIONS TIMEOUT \
+	NODES NODE_SELECTOR CONTEXT REGISTRY REGISTRY_CREDENTIALS_FILE API_SERVER \
+	REPLICAS_PER_NODE SYNC_TIMEOUT WORKLOAD TTL DETACH
 ifeq ($(origin ARTIFACTS),file)
 override ARTIFACTS := $(ARTIFACTS)
 endif

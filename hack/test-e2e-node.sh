@@ -63,6 +63,30 @@ check_own_dir() {
   fi
 }
 
+# Cluster mode: the suite as Jobs on a cluster's nodes (NODES or
+# NODE_SELECTOR). HOSTS and IMAGES are passed too, for runner/remote to
+# refuse the mix naming the flag.
+if [[ $REMOTE == true && ( -n ${NODES-} || -n ${NODE_SELECTOR-} ) ]]; then
+  args=(
+    --bin-dir="$OUT_DIR" --results-dir="$ARTIFACTS"
+    --focus="$FOCUS" --skip="$SKIP" --label-filter="$LABEL_FILTER"
+    --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS" --test-args="$TEST_ARGS"
+    --test-timeout="${TIMEOUT:-45m}"
+  )
+  for pair in KUBECONFIG=kubeconfig CONTEXT=context NODES=nodes NODE_SELECTOR=node-selector \
+    REGISTRY=registry REGISTRY_CREDENTIALS_FILE=registry-credentials-file API_SERVER=api-server \
+    REPLICAS_PER_NODE=replicas-per-node SYNC_TIMEOUT=sync-timeout WORKLOAD=workload TTL=ttl \
+    DETACH=detach HOSTS=hosts IMAGES=images IMAGE_CONFIG_FILE=image-config-file; do
+    var=${pair%%=*} flag=${pair#*=}
+    if [[ -n ${!var-} ]]; then
+      args+=("--$flag=${!var}")
+    fi
+  done
+  if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
+    args+=(-- --container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
+  fi
+  exec go run ./runner/remote "${args[@]}"
+fi
 if [[ $REMOTE == true ]]; then
   args=(
     --bin-dir="$OUT_DIR" --results-dir="$ARTIFACTS"

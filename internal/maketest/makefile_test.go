@@ -75,6 +75,9 @@ func localArgs(v map[string]string) []string {
 
 // remoteArgs is `go run ./runner/remote ...`'s arguments, from vars.
 func remoteArgs(v map[string]string) []string {
+	if v["NODES"] != "" || v["NODE_SELECTOR"] != "" {
+		return clusterArgs(v)
+	}
 	args := []string{
 		"run", "./runner/remote", "--bin-dir=" + v["OUT_DIR"], "--results-dir=" + v["ARTIFACTS"],
 		"--focus=" + v["FOCUS"], "--skip=" + v["SKIP"], "--label-filter=" + v["LABEL_FILTER"],
@@ -91,6 +94,64 @@ func remoteArgs(v map[string]string) []string {
 		args = append(args, "--", "--container-runtime-endpoint="+v["CONTAINER_RUNTIME_ENDPOINT"])
 	}
 	return args
+}
+
+// clusterFlags maps runner/remote's cluster-mode flags to their
+// variables, in the order hack/test-e2e-node.sh passes them (HOSTS,
+// IMAGES and IMAGE_CONFIG_FILE too, for the runner to refuse the mix).
+var clusterFlags = []struct{ variable, flag string }{
+	{"KUBECONFIG", "kubeconfig"}, {"CONTEXT", "context"}, {"NODES", "nodes"}, {"NODE_SELECTOR", "node-selector"},
+	{"REGISTRY", "registry"}, {"REGISTRY_CREDENTIALS_FILE", "registry-credentials-file"}, {"API_SERVER", "api-server"},
+	{"REPLICAS_PER_NODE", "replicas-per-node"}, {"SYNC_TIMEOUT", "sync-timeout"}, {"WORKLOAD", "workload"}, {"TTL", "ttl"},
+	{"DETACH", "detach"}, {"HOSTS", "hosts"}, {"IMAGES", "images"}, {"IMAGE_CONFIG_FILE", "image-config-file"},
+}
+
+// clusterArgs is what runner/remote gets in cluster mode (REMOTE=true
+// with NODES or NODE_SELECTOR).
+func clusterArgs(v map[string]string) []string {
+	args := []string{
+		"run", "./runner/remote", "--bin-dir=" + v["OUT_DIR"], "--results-dir=" + v["ARTIFACTS"],
+		"--focus=" + v["FOCUS"], "--skip=" + v["SKIP"], "--label-filter=" + v["LABEL_FILTER"],
+		"--parallelism=" + v["PARALLELISM"], "--ginkgo-flags=" + v["GINKGO_FLAGS"], "--test-args=" + v["TEST_ARGS"],
+		"--test-timeout=" + v["TIMEOUT"],
+	}
+	for _, f := range clusterFlags {
+		if v[f.variable] != "" {
+			args = append(args, "--"+f.flag+"="+v[f.variable])
+		}
+	}
+	if v["CONTAINER_RUNTIME_ENDPOINT"] != "" {
+		args = append(args, "--", "--container-runtime-endpoint="+v["CONTAINER_RUNTIME_ENDPOINT"])
+	}
+	return args
+}
+
+// TestMakeTestE2ENodeCluster checks cluster mode's command line as the
+// issue writes it: REMOTE=true NODES=... REGISTRY=... DETACH=true
+// KUBECONFIG=..., the selection variables keeping their meaning.
+func TestMakeTestE2ENodeCluster(t *testing.T) {
+	s := newStubbedMake(t)
+	given := map[string]string{"REMOTE": "true", "NODES": "node-a,node-b", "REGISTRY": "reg.example:5000/e2e", "DETACH": "true",
+		"KUBECONFIG": "/k/config", "FOCUS": "Pods", "PARALLELISM": "2", "TIMEOUT": "30m", "REPLICAS_PER_NODE": "3", "ARTIFACTS": "/r"}
+	invs, out, err := s.run(t, given, false)
+	s.MustHaveRunNothing(t)
+	if err != nil {
+		t.Fatalf("make: %v\n%s", err, out)
+	}
+	if len(invs) != 1 || invs[0].Prog != "go" {
+		t.Fatalf("ran %+v, want one go run", invs)
+	}
+	mustEqualArgs(t, "go run ./runner/remote", invs[0].Args, []string{
+		"run", "./runner/remote", "--bin-dir=_output/bin", "--results-dir=/r", "--focus=Pods", "--skip=", "--label-filter=",
+		"--parallelism=2", "--ginkgo-flags=", "--test-args=", "--test-timeout=30m",
+		"--kubeconfig=/k/config", "--nodes=node-a,node-b", "--registry=reg.example:5000/e2e", "--replicas-per-node=3", "--detach=true",
+	})
+	// Without NODES or NODE_SELECTOR, KUBECONFIG does not make a remote
+	// run a cluster run.
+	invs, out, err = s.run(t, map[string]string{"REMOTE": "true", "HOSTS": "a=10.0.0.5", "KUBECONFIG": "/k/config", "ARTIFACTS": "/r"}, false)
+	if err != nil || len(invs) != 1 || slices.Contains(invs[0].Args, "--kubeconfig=/k/config") || !slices.Contains(invs[0].Args, "--hosts=a=10.0.0.5") {
+		t.Errorf("REMOTE=true HOSTS=... KUBECONFIG=...: ran %+v (%v)\n%s", invs, err, out)
+	}
 }
 
 func mustEqualArgs(t *testing.T, what string, got, want []string) {
