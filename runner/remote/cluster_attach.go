@@ -80,8 +80,15 @@ func attachRun(ctx context.Context, cs kubernetes.Interface, kube kubeFlags, id,
 		}
 		st = next
 	}
-	// The log streams end with their containers.
-	follow.Wait()
+	// The log streams end with their containers; a stream stuck past
+	// that is cut.
+	followed := make(chan struct{})
+	go func() { follow.Wait(); close(followed) }()
+	select {
+	case <-followed:
+	case <-time.After(30 * time.Second):
+		stopFollow()
+	}
 	return collectRun(ctx, cs, kube, id, resultsDir, 5*time.Minute, stdout, stderr)
 }
 

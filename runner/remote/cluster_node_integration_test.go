@@ -220,7 +220,8 @@ func (n *clusterNode) mustBeClean(t *testing.T, id string, sandboxesBefore []str
 	}
 }
 
-// passedSpecs are the names of the passed specs in dir's JUnit reports.
+// passedSpecs are the names of the passed specs ("[It]" cases) in dir's
+// JUnit reports.
 func passedSpecs(t *testing.T, dir string) []string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "junit*.xml"))
@@ -248,8 +249,8 @@ func passedSpecs(t *testing.T, dir string) []string {
 		}
 		for _, s := range suites.Suites {
 			for _, c := range s.Cases {
-				if c.Skipped == nil && c.Failure == nil && c.Status == "passed" && !strings.HasPrefix(c.Name, "[") {
-					out = append(out, c.Name)
+				if name, spec := strings.CutPrefix(c.Name, "[It] "); spec && c.Skipped == nil && c.Failure == nil && c.Status == "passed" {
+					out = append(out, name)
 				}
 			}
 		}
