@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -171,4 +172,36 @@ func review(ctx context.Context, cs kubernetes.Interface, namespace string, as [
 		}
 	}
 	return allowed, nil
+}
+
+// RunnerClusterRole is a ClusterRole granting exactly what Preflight
+// checks for workload w and registry credentials (secrets create):
+// RunnerAccess, the namespaced part cluster-wide, and SuiteAccess. An
+// administrator binds it to the runner's user.
+func RunnerClusterRole(name string, w Workload, registryCredentials bool) *rbacv1.ClusterRole {
+	need := RunnerAccess(w)
+	if registryCredentials {
+		need = append(need, Access{Resource: "secrets", Verb: "create", Namespaced: true})
+	}
+	need = append(need, SuiteAccess()...)
+	type key struct{ group, resource string }
+	var order []key
+	verbsOf := map[key][]string{}
+	for _, a := range need {
+		k := key{a.Group, a.Resource}
+		if _, ok := verbsOf[k]; !ok {
+			order = append(order, k)
+		}
+		if !slices.Contains(verbsOf[k], a.Verb) {
+			verbsOf[k] = append(verbsOf[k], a.Verb)
+		}
+	}
+	role := &rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+	}
+	for _, k := range order {
+		role.Rules = append(role.Rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: verbsOf[k]})
+	}
+	return role
 }

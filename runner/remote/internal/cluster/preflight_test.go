@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
@@ -219,5 +221,43 @@ func TestCheckPlatform(t *testing.T) {
 	err := CheckPlatform(p, []NodeInfo{{Name: "a", OS: "linux", Arch: "arm64"}, {Name: "w", OS: "windows", Arch: "amd64"}})
 	if err == nil || !strings.Contains(err.Error(), "a (linux/arm64), w (windows/amd64)") || strings.Contains(err.Error(), "GOARCH") {
 		t.Errorf("CheckPlatform = %v, want both nodes named and no single build fix", err)
+	}
+}
+
+// TestRunnerClusterRoleIsEnough: a user granted exactly RunnerClusterRole
+// passes the permission check; without one of its verbs it fails naming
+// that verb.
+func TestRunnerClusterRoleIsEnough(t *testing.T) {
+	role := RunnerClusterRole("node-e2e-runner", WorkloadJob, true)
+	cluster := func(role *rbacv1.ClusterRole) *fake.Clientset {
+		cs := fake.NewClientset(node("a", corev1.ConditionTrue, "KubeletReady", "amd64", nil))
+		cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+			r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview).DeepCopy()
+			ra := r.Spec.ResourceAttributes
+			res := ra.Resource
+			if ra.Subresource != "" {
+				res += "/" + ra.Subresource
+			}
+			for _, rule := range role.Rules {
+				if slices.Contains(rule.APIGroups, ra.Group) && slices.Contains(rule.Resources, res) && slices.Contains(rule.Verbs, ra.Verb) {
+					r.Status.Allowed = true
+				}
+			}
+			return true, r, nil
+		})
+		return cs
+	}
+	if err := CheckAccess(context.Background(), cluster(role), "node-e2e-r1", WorkloadJob, Access{Resource: "secrets", Verb: "create", Namespaced: true}); err != nil {
+		t.Errorf("with RunnerClusterRole: %v", err)
+	}
+	less := role.DeepCopy()
+	for i, r := range less.Rules {
+		if r.Resources[0] == "pods/exec" {
+			less.Rules[i].Verbs = []string{"get"}
+		}
+	}
+	err := CheckAccess(context.Background(), cluster(less), "node-e2e-r1", WorkloadJob)
+	if err == nil || !strings.Contains(err.Error(), "may not create pods/exec (") {
+		t.Errorf("without pods/exec create: %v", err)
 	}
 }
