@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -40,6 +41,25 @@ func TestIntegrationClusterMode(t *testing.T) {
 	before := n.readySandboxes(t)
 	expected := map[string][]string{}
 
+	// The baseline: the same selection run here against the same node,
+	// --start-services=false, as a cluster-mode pod runs it.
+	t.Run("local --start-services=false baseline", func(t *testing.T) {
+		report := t.TempDir()
+		args := []string{"--no-color", "--procs=2", clusterFocus, filepath.Join(n.bin, "e2e_node.test"), "--",
+			"--start-services=false", "--kubeconfig=" + n.kubeconfig, "--node-name=" + n.name, "--report-dir=" + report,
+			"--image-registry=" + n.registry, "--image-registry-credentials-file=" + n.credentials,
+			"--container-runtime-endpoint=unix://" + filepath.Join(n.dir, "containerd", "containerd.sock")}
+		out, err := exec.Command(filepath.Join(n.bin, "ginkgo"), args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ginkgo %q: %v\n%s", args, err, out)
+		}
+		expected["local"] = passedSpecs(t, report)
+		if len(expected["local"]) != 2 {
+			t.Errorf("the local run passed %q, want the 2 specs the focus selects", expected["local"])
+		}
+		n.mustBeClean(t, "none", before)
+	})
+
 	for _, w := range []string{"job", "pod"} {
 		t.Run("pass as "+w, func(t *testing.T) {
 			art := t.TempDir()
@@ -66,8 +86,8 @@ func TestIntegrationClusterMode(t *testing.T) {
 			n.mustBeClean(t, id, before)
 		})
 	}
-	if len(expected["job"]) > 0 && !reflect.DeepEqual(expected["job"], expected["pod"]) {
-		t.Errorf("the Job passed %q, the bare pod %q", expected["job"], expected["pod"])
+	if !reflect.DeepEqual(expected["job"], expected["pod"]) || !reflect.DeepEqual(expected["job"], expected["local"]) {
+		t.Errorf("the Job passed %q, the bare pod %q, the local --start-services=false run %q", expected["job"], expected["pod"], expected["local"])
 	}
 
 	t.Run("detach then cancel", func(t *testing.T) {

@@ -40,6 +40,9 @@ type clusterNode struct {
 	// host root the pod mounts at /rootfs).
 	flags, testArgs []string
 	bin             string
+	// registry and credentials are the node's registry and a file
+	// holding its user:password.
+	registry, credentials string
 }
 
 // upClusterNode brings the node up and registers its teardown.
@@ -90,6 +93,7 @@ func upClusterNode(t *testing.T) *clusterNode {
 	if err := os.WriteFile(creds, []byte(st.Registry.Username+":"+st.Registry.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	n.registry, n.credentials = st.Registry.Host, creds
 	n.kubeconfig = l.AdminKubeconfig()
 	cfg, err := clientcmd.BuildConfigFromFlags("", n.kubeconfig)
 	if err != nil {
