@@ -30,8 +30,8 @@ func node(name string, ready corev1.ConditionStatus, reason, arch string, labels
 	}
 }
 
-// fakeCluster holds three nodes (b is NotReady) and answers every
-// SelfSubjectAccessReview with allowed unless denied names its "verb
+// fakeCluster holds three nodes (b is NotReady), answers the rules review
+// with no rule (incomplete), and every SelfSubjectAccessReview with allowed unless denied names its "verb
 // resource[.group]" (Access.String).
 func fakeCluster(denied ...string) *fake.Clientset {
 	cs := fake.NewClientset(
@@ -39,6 +39,13 @@ func fakeCluster(denied ...string) *fake.Clientset {
 		node("b", corev1.ConditionFalse, "KubeletNotReady", "amd64", map[string]string{"pool": "x"}),
 		node("c", corev1.ConditionTrue, "KubeletReady", "arm64", map[string]string{"pool": "y"}),
 	)
+	// No rules, and incomplete (as under a webhook authorizer): every
+	// permission is asked one access review.
+	cs.PrependReactor("create", "selfsubjectrulesreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectRulesReview).DeepCopy()
+		r.Status.Incomplete = true
+		return true, r, nil
+	})
 	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
 		ra := r.Spec.ResourceAttributes
@@ -119,7 +126,7 @@ func TestPreflightBadInput(t *testing.T) {
 				}
 			}
 			for _, a := range cs.Actions() {
-				if a.GetVerb() != "list" && a.GetResource().Resource != "selfsubjectaccessreviews" {
+				if r := a.GetResource().Resource; a.GetVerb() != "list" && r != "selfsubjectaccessreviews" && r != "selfsubjectrulesreviews" {
 					t.Errorf("preflight did %s %s", a.GetVerb(), a.GetResource().Resource)
 				}
 			}
@@ -224,31 +231,47 @@ func TestCheckPlatform(t *testing.T) {
 	}
 }
 
+// rulesCluster answers SelfSubjectRulesReviews with role's rules
+// (incomplete when said) and SelfSubjectAccessReviews from full, counting
+// the access reviews.
+func rulesCluster(role *rbacv1.ClusterRole, incomplete bool, full *rbacv1.ClusterRole, reviews *int) *fake.Clientset {
+	cs := fake.NewClientset(node("a", corev1.ConditionTrue, "KubeletReady", "amd64", nil))
+	cs.PrependReactor("create", "selfsubjectrulesreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectRulesReview).DeepCopy()
+		for _, p := range role.Rules {
+			r.Status.ResourceRules = append(r.Status.ResourceRules, authorizationv1.ResourceRule{Verbs: p.Verbs, APIGroups: p.APIGroups, Resources: p.Resources, ResourceNames: p.ResourceNames})
+		}
+		r.Status.Incomplete = incomplete
+		return true, r, nil
+	})
+	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		*reviews++
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview).DeepCopy()
+		ra := r.Spec.ResourceAttributes
+		res := ra.Resource
+		if ra.Subresource != "" {
+			res += "/" + ra.Subresource
+		}
+		for _, rule := range full.Rules {
+			if slices.Contains(rule.APIGroups, ra.Group) && slices.Contains(rule.Resources, res) && slices.Contains(rule.Verbs, ra.Verb) {
+				r.Status.Allowed = true
+			}
+		}
+		return true, r, nil
+	})
+	return cs
+}
+
 // TestRunnerClusterRoleIsEnough: a user granted exactly RunnerClusterRole
-// passes the permission check; without one of its verbs it fails naming
-// that verb.
+// passes the permission check from the rules review alone; without one of
+// its verbs it fails naming that verb; with an incomplete rules review,
+// what the rules lack is asked one access review each.
 func TestRunnerClusterRoleIsEnough(t *testing.T) {
 	role := RunnerClusterRole("node-e2e-runner", WorkloadJob, true)
-	cluster := func(role *rbacv1.ClusterRole) *fake.Clientset {
-		cs := fake.NewClientset(node("a", corev1.ConditionTrue, "KubeletReady", "amd64", nil))
-		cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
-			r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview).DeepCopy()
-			ra := r.Spec.ResourceAttributes
-			res := ra.Resource
-			if ra.Subresource != "" {
-				res += "/" + ra.Subresource
-			}
-			for _, rule := range role.Rules {
-				if slices.Contains(rule.APIGroups, ra.Group) && slices.Contains(rule.Resources, res) && slices.Contains(rule.Verbs, ra.Verb) {
-					r.Status.Allowed = true
-				}
-			}
-			return true, r, nil
-		})
-		return cs
-	}
-	if err := CheckAccess(context.Background(), cluster(role), "node-e2e-r1", WorkloadJob, Access{Resource: "secrets", Verb: "create", Namespaced: true}); err != nil {
-		t.Errorf("with RunnerClusterRole: %v", err)
+	secret := Access{Resource: "secrets", Verb: "create", Namespaced: true}
+	n := 0
+	if err := CheckAccess(context.Background(), rulesCluster(role, false, role, &n), "node-e2e-r1", WorkloadJob, secret); err != nil || n != 0 {
+		t.Errorf("with RunnerClusterRole: %v after %d access reviews, want nil after none", err, n)
 	}
 	less := role.DeepCopy()
 	for i, r := range less.Rules {
@@ -256,8 +279,30 @@ func TestRunnerClusterRoleIsEnough(t *testing.T) {
 			less.Rules[i].Verbs = []string{"get"}
 		}
 	}
-	err := CheckAccess(context.Background(), cluster(less), "node-e2e-r1", WorkloadJob)
-	if err == nil || !strings.Contains(err.Error(), "may not create pods/exec (") {
-		t.Errorf("without pods/exec create: %v", err)
+	err := CheckAccess(context.Background(), rulesCluster(less, false, role, &n), "node-e2e-r1", WorkloadJob)
+	if err == nil || !strings.Contains(err.Error(), "may not create pods/exec (") || n != 0 {
+		t.Errorf("without pods/exec create: %v after %d access reviews", err, n)
+	}
+	// Incomplete: the rules lack pods/exec create (and escalate, bind),
+	// another authorizer allows it.
+	if err := CheckAccess(context.Background(), rulesCluster(less, true, role, &n), "node-e2e-r1", WorkloadJob); err != nil || n != 3 {
+		t.Errorf("incomplete rules: %v after %d access reviews, want nil after 3 (escalate, bind, create pods/exec)", err, n)
+	}
+	// Wildcards, subresource patterns and resource names, as RBAC reads them.
+	for _, c := range []struct {
+		rule authorizationv1.ResourceRule
+		a    Access
+		want bool
+	}{
+		{authorizationv1.ResourceRule{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}, Access{Group: "batch", Resource: "jobs", Verb: "create"}, true},
+		{authorizationv1.ResourceRule{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"pods/*"}}, Access{Resource: "pods/log", Verb: "get"}, true},
+		{authorizationv1.ResourceRule{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"*/log"}}, Access{Resource: "pods/log", Verb: "get"}, true},
+		{authorizationv1.ResourceRule{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"pods"}}, Access{Resource: "pods/log", Verb: "get"}, false},
+		{authorizationv1.ResourceRule{Verbs: []string{"delete"}, APIGroups: []string{""}, Resources: []string{"namespaces"}, ResourceNames: []string{"x"}}, Access{Resource: "namespaces", Verb: "delete"}, false},
+		{authorizationv1.ResourceRule{Verbs: []string{"get"}, APIGroups: []string{"apps"}, Resources: []string{"*"}}, Access{Resource: "pods", Verb: "get"}, false},
+	} {
+		if got := ruleAllows(c.rule, c.a); got != c.want {
+			t.Errorf("ruleAllows(%+v, %s) = %v", c.rule, c.a, got)
+		}
 	}
 }
