@@ -174,6 +174,34 @@ func TestIntegrationClusterMode(t *testing.T) {
 		t.Logf("attach after SIGKILL recovered %d of 5 runs", recovered)
 	})
 
+	t.Run("interrupt before the release deletes the run", func(t *testing.T) {
+		id := "int-before-" + time.Now().UTC().Format("150405")
+		code, out := interruptAfter(t, n, "submitted at", n.runArgs(clusterFocus, "--run-id="+id)...)
+		if code != exitFailed || !strings.Contains(out, "run "+id+": deleted in") {
+			t.Errorf("runner interrupted before the release: exit %d, want %d and the run deleted\n%s", code, exitFailed, out)
+		}
+		n.mustBeClean(t, id, before)
+	})
+
+	t.Run("interrupt during attach leaves the run", func(t *testing.T) {
+		id := "int-attach-" + time.Now().UTC().Format("150405")
+		code, out := interruptAfter(t, n, "attached", n.runArgs(clusterFocus, "--run-id="+id)...)
+		if code != exitFailed || !strings.Contains(out, "goes on in the cluster; re-attach with:") || !strings.Contains(out, "attach --kubeconfig="+n.kubeconfig+" --run-id="+id) {
+			t.Errorf("runner interrupted during attach: exit %d, want %d and the re-attach line\n%s", code, exitFailed, out)
+		}
+		if _, err := cluster.Lookup(context.Background(), n.client, id); err != nil {
+			t.Fatalf("the run is gone after an interrupted attach: %v", err)
+		}
+		waitEnded(t, n, id)
+		art := t.TempDir()
+		if code, out, errs := n.runner(t, "collect", "--run-id="+id, "--results-dir="+art); code != exitOK {
+			t.Errorf("collect after the interrupted attach: exit %d\n%s\n%s", code, out, errs)
+		} else if got := passedSpecs(t, filepath.Join(art, n.name)); !reflect.DeepEqual(got, expected["job"]) {
+			t.Errorf("collected %q, want %q", got, expected["job"])
+		}
+		n.mustBeClean(t, id, before)
+	})
+
 	t.Run("three replicas", func(t *testing.T) {
 		var skews, lasts []time.Duration
 		for range 5 {
@@ -221,6 +249,41 @@ func submittedAt(t *testing.T, out string) time.Time {
 		t.Fatal(err)
 	}
 	return at
+}
+
+// interruptAfter runs the runner with args, sends it SIGINT once a line of
+// its output holds mark, and returns its exit code and its whole output.
+func interruptAfter(t *testing.T, n *clusterNode, mark string, args ...string) (int, string) {
+	t.Helper()
+	cmd := n.runnerCmd(args...)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var out strings.Builder
+	sc := bufio.NewScanner(r)
+	signalled := false
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if !signalled && strings.Contains(sc.Text(), mark) {
+			cmd.Process.Signal(os.Interrupt)
+			signalled = true
+		}
+	}
+	err = cmd.Wait()
+	if !signalled {
+		t.Errorf("the runner never printed %q", mark)
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	return code, out.String()
 }
 
 func maxOf(ds []time.Duration) time.Duration {
