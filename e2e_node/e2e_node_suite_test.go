@@ -44,6 +44,8 @@ func TestMain(m *testing.M) {
 		err = runKubeletMode(cfg)
 	case cfg.Teardown != "":
 		err = runTeardown(cfg)
+	case cfg.AwaitStart != "":
+		os.Exit(awaitStart(cfg))
 	case cfg.JanitorAt != 0:
 		ctx, cancel := signalContext()
 		err = janitor.Run(ctx, cfg.JanitorConfig(), os.Stdout)

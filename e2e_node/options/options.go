@@ -63,6 +63,9 @@ type Config struct {
 	// CleanupStale tears down, before a new run, the runs under RunRoot
 	// whose harness was killed. Default true.
 	CleanupStale bool
+	// AwaitStart (NAMESPACE/POD) selects the start-barrier mode: wait for
+	// the pod's start annotation (see package startgate), exit.
+	AwaitStart string
 	// JanitorAt (unix seconds) selects the janitor mode: sleep until then,
 	// delete JanitorDelete's API paths, exit (see package janitor).
 	JanitorAt int64
@@ -209,6 +212,7 @@ func (c *Config) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ReportHTMLOnly, "report-html-only", c.ReportHTMLOnly, "render report.html again in this existing report directory, then exit")
 	c.addExternalFlags(fs)
 	c.addJanitorFlags(fs)
+	c.addAwaitStartFlags(fs)
 	c.addNodeLayoutFlag(fs)
 }
 
@@ -232,7 +236,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // modeCount counts the exclusive modes requested.
 func (c *Config) modeCount() int {
 	n := 0
-	for _, b := range []bool{c.RunServicesMode, c.RunKubeletMode, c.Teardown != "", c.JanitorAt != 0} {
+	for _, b := range []bool{c.RunServicesMode, c.RunKubeletMode, c.Teardown != "", c.JanitorAt != 0, c.AwaitStart != ""} {
 		if b {
 			n++
 		}
@@ -244,7 +248,12 @@ func (c *Config) modeCount() int {
 func (c *Config) Validate() error {
 	var errs []string
 	if c.modeCount() > 1 {
-		errs = append(errs, "--run-services-mode, --run-kubelet-mode, --teardown and --janitor-at are exclusive: give one")
+		errs = append(errs, "--run-services-mode, --run-kubelet-mode, --teardown, --janitor-at and --await-start are exclusive: give one")
+	}
+	if c.AwaitStart != "" {
+		if _, _, err := c.AwaitStartPod(); err != nil {
+			errs = append(errs, err.Error())
+		}
 	}
 	if c.JanitorAt != 0 || c.JanitorDelete != "" {
 		if err := c.JanitorConfig().Validate(); err != nil {
