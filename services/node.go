@@ -153,11 +153,50 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return fail("harness", "record state", err)
 	}
 
-	if err := n.timed("control plane and image registry ready", func() error { return n.startServices(ctx) }); err != nil {
-		return fail("services", "start etcd, kube-apiserver, namespace controller and the image registry", err)
+	// The services process serves its image registry first: the cgroup
+	// root, the container runtime and the image pull need only that, and
+	// run while the control plane comes up.
+	servicesStarted := time.Now()
+	if err := n.timed("image registry ready", func() error { return n.startServices(ctx) }); err != nil {
+		return fail("services", "start the image registry", err)
+	}
+	servicesReady := make(chan servicesResult, 1)
+	go func() {
+		st, err := n.awaitServices(ctx)
+		servicesReady <- servicesResult{st, err, time.Since(servicesStarted)}
+	}()
+	if err := n.startRuntimeAndImages(ctx); err != nil {
+		return err
+	}
+	res := <-servicesReady
+	if res.err != nil {
+		return fail("services", "start etcd, kube-apiserver, namespace controller and the image registry", res.err)
+	}
+	n.state.APIServerURL = res.st.APIServerURL
+	n.phases = append(n.phases, res.st.Phases...)
+	n.phases = append(n.phases, run.Phase{Name: "control plane and image registry ready", Duration: res.took})
+	if err := n.saveState(); err != nil {
+		return fail("harness", "record state", err)
 	}
 	if err := n.timed("kubeconfigs", n.writeKubeconfigs); err != nil {
 		return fail("harness", "write kubeconfigs", err)
+	}
+	if err := n.timed("kubelet started", func() error { return n.startKubelet() }); err != nil {
+		return fail("kubelet", "launch", err)
+	}
+	if err := n.timed("node ready", func() error { return n.awaitNodeReady(ctx) }); err != nil {
+		return fail("kubelet", "wait for Node "+n.cfg.NodeName+" to be Ready", err)
+	}
+	return nil
+}
+
+// startRuntimeAndImages creates the run's cgroup root, starts the container
+// runtime (or uses the one given) and gets the suite's images to it from
+// the image registry.
+func (n *Node) startRuntimeAndImages(ctx context.Context) error {
+	l := n.cfg.Layout
+	fail := func(component, phase string, err error) error {
+		return &StartupError{Component: component, Phase: phase, Err: err}
 	}
 	// The cgroup root comes before the runtime: the harness's containerd
 	// runs in its system cgroup under it.
@@ -191,53 +230,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			return fail("images", "pull the suite's images from the registry at "+n.state.Registry.Host, err)
 		}
 	}
-	if err := n.timed("kubelet started", func() error { return n.startKubelet() }); err != nil {
-		return fail("kubelet", "launch", err)
-	}
-	if err := n.timed("node ready", func() error { return n.awaitNodeReady(ctx) }); err != nil {
-		return fail("kubelet", "wait for Node "+n.cfg.NodeName+" to be Ready", err)
-	}
 	return nil
-}
-
-func (n *Node) startServices(ctx context.Context) error {
-	l := n.cfg.Layout
-	cmd := n.cfg.ServicesCommand
-	n.services = &proc.Process{Name: "services", Path: cmd[0], Args: cmd[1:], LogPath: l.ServicesLog(), Detach: n.cfg.Keep, StopTimeout: 30 * time.Second}
-	if err := n.services.Start(); err != nil {
-		return err
-	}
-	n.state.ServicesPid = n.services.Pid()
-	if err := n.saveState(); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeoutCause(ctx, n.cfg.StartTimeout, fmt.Errorf("services not ready after %s (--server-start-timeout)", n.cfg.StartTimeout))
-	defer cancel()
-	var st run.ServicesState
-	err := proc.Await(ctx, 50*time.Millisecond, func() (bool, error) {
-		select {
-		case err := <-n.services.Err():
-			return false, err
-		default:
-		}
-		if err := run.ReadJSON(l.ServicesState(), &st); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return false, nil
-			}
-			return false, err
-		}
-		return true, nil
-	})
-	if err != nil {
-		return proc.WithLogTail(err, "log", l.ServicesLog(), 20)
-	}
-	if st.Registry == nil {
-		return fmt.Errorf("%s has no image registry", l.ServicesState())
-	}
-	n.state.APIServerURL = st.APIServerURL
-	n.state.Registry = st.Registry
-	n.phases = append(n.phases, st.Phases...)
-	return n.saveState()
 }
 
 func (n *Node) writeKubeconfigs() error {
