@@ -158,7 +158,7 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	// run while the control plane comes up.
 	servicesStarted := time.Now()
 	if err := n.timed("image registry ready", func() error { return n.startServices(ctx) }); err != nil {
-		return fail("services", "start the image registry", err)
+		return fail("services", "start the services process and its image registry", err)
 	}
 	servicesReady := make(chan servicesResult, 1)
 	go func() {
