@@ -86,8 +86,11 @@ func TestIntegrationClusterMode(t *testing.T) {
 			n.mustBeClean(t, id, before)
 		})
 	}
-	if !reflect.DeepEqual(expected["job"], expected["pod"]) || !reflect.DeepEqual(expected["job"], expected["local"]) {
-		t.Errorf("the Job passed %q, the bare pod %q, the local --start-services=false run %q", expected["job"], expected["pod"], expected["local"])
+	// (Each that ran: go test -run may leave one out.)
+	for _, w := range []string{"pod", "local"} {
+		if got, ok := expected[w]; ok && expected["job"] != nil && !reflect.DeepEqual(expected["job"], got) {
+			t.Errorf("the Job passed %q, the %s run %q", expected["job"], w, got)
+		}
 	}
 
 	t.Run("detach then cancel", func(t *testing.T) {
