@@ -26,9 +26,6 @@ import (
 var clusterFlags = []string{"kubeconfig", "context", "nodes", "node-selector", "registry", "registry-credentials-file",
 	"replicas-per-node", "sync-timeout", "detach", "workload", "ttl"}
 
-// sshFlags are the SSH and GCE targets, which cluster mode refuses.
-var sshFlags = []string{"hosts", "images", "image-config-file"}
-
 // isClusterRun reports whether the run command's flags select cluster
 // mode.
 func isClusterRun(flags []string) bool {

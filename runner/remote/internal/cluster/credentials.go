@@ -58,7 +58,3 @@ func (r Run) addRunnerOptions(spec *corev1.PodSpec) {
 	c := &spec.Containers[0]
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "registry", MountPath: registryCredsPath, SubPath: registrySecretKey, ReadOnly: true})
 }
-
-// addRegistryCredentials is podSpec's hook: every runner option, not only
-// the credentials (addRunnerOptions).
-func (r Run) addRegistryCredentials(spec *corev1.PodSpec) { r.addRunnerOptions(spec) }
