@@ -31,16 +31,12 @@ type ReapSelector struct {
 	Wait time.Duration
 	// CleanNodes removes the run's report directories on its nodes
 	// (/var/log/node-e2e/<run id>) while the run namespace still exists.
-	// Nil: DefaultCleanNodes.
+	// Nil: DefaultCleanNodes (tests swap it).
 	CleanNodes func(ctx context.Context, cs kubernetes.Interface, r Run) error
 }
 
-// DefaultCleanNodes is ReapSelector.CleanNodes's default.
-//
-// TODO(issue 13, engineer B): set to CleanNodes once clean.go lands.
-// Until then reap leaves the node directories to the next run's
-// entrypoint, which prunes the expired ones, and Reaped says so.
-var DefaultCleanNodes func(ctx context.Context, cs kubernetes.Interface, r Run) error
+// DefaultCleanNodes is ReapSelector.CleanNodes's default: CleanNodes.
+var DefaultCleanNodes = CleanNodes
 
 // Reaped is one run Reap deleted (or tried to).
 type Reaped struct {
