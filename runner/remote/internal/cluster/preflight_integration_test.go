@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/internal/run"
 	"github.com/node-e2e/harness/runner/internal/runnertest"
 	"github.com/node-e2e/harness/services/registry"
@@ -189,7 +190,20 @@ func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 	createAsRunner(t, ctx, limited, node)
 	before = objectNames(t, admin)
 
-	// Reap: an expired run with a spec namespace, and a live one.
+	// Reap: an expired run with a spec namespace, and a live one, each
+	// with a report directory on the node that CleanNodes removes with
+	// the suite image (built and pushed to the node's registry).
+	bin := filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
+	img, err := images.Suite(ctx, images.SuiteBinaries{
+		E2ENodeTest: filepath.Join(bin, "e2e_node.test"), Ginkgo: filepath.Join(bin, "ginkgo"),
+		Pause: filepath.Join(bin, "pause"), TestImage: filepath.Join(bin, "testimage"), Busybox: "/bin/busybox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := PushSuiteImage(ctx, registry.Remote{Host: st.Registry.Host, Username: st.Registry.Username, Password: st.Registry.Password}, img)
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now()
 	for _, o := range []struct {
 		id      string
@@ -197,6 +211,15 @@ func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 	}{{"reap-old", now.Add(-time.Minute)}, {"reap-live", now.Add(time.Hour)}} {
 		ns := runNamespace(o.id, now.Add(-2*time.Hour), o.expires, node)
 		ns.CreationTimestamp = metav1.Time{}
+		ns.Annotations[AnnotationSuiteImage] = ref
+		dir := filepath.Join(NodeRunsDir, o.id, node)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "report.tar.gz"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(filepath.Join(NodeRunsDir, o.id)) })
 		if _, err := admin.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -225,6 +248,14 @@ func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 		t.Fatalf("Reap = %+v, %v", reaped, err)
 	}
 	t.Logf("reaped %s in %v: %s; %s", reaped[0].RunID, time.Since(start).Round(time.Millisecond), reaped[0].Why, reaped[0].Note)
+	if !reaped[0].NodesCleaned {
+		t.Errorf("reap-old's node directory not cleaned: %s", reaped[0].Note)
+	}
+	for id, want := range map[string]bool{"reap-old": false, "reap-live": true} {
+		if _, err := os.Stat(filepath.Join(NodeRunsDir, id)); (err == nil) != want {
+			t.Errorf("%s: %s exists %v, want %v", id, filepath.Join(NodeRunsDir, id), err == nil, want)
+		}
+	}
 	after := objectNames(t, admin)
 	for _, gone := range []string{"ns/node-e2e-reap-old", "ns/e2e-spec-reap-old", "cr/node-e2e-suite-reap-old", "crb/node-e2e-suite-reap-old"} {
 		if slices.Contains(after, gone) {
@@ -239,6 +270,9 @@ func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 	reaped, err = Reap(ctx, admin, ReapSelector{RunID: "reap-live", Wait: 2 * time.Minute})
 	if err != nil || len(reaped) != 1 || reaped[0].Err != nil {
 		t.Fatalf("Reap(reap-live) = %+v, %v", reaped, err)
+	}
+	if _, err := os.Stat(filepath.Join(NodeRunsDir, "reap-live")); err == nil || !reaped[0].NodesCleaned {
+		t.Errorf("reap-live's node directory left (%s)", reaped[0].Note)
 	}
 	if after := objectNames(t, admin); !slices.Equal(after, before) {
 		t.Errorf("after reaping both runs the cluster differs:\nbefore %v\nafter  %v", before, after)
