@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -10,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 )
 
 // The janitor deletes a run whose runner never came back: a pod in the
@@ -19,22 +22,18 @@ import (
 // the run, itself included), and last its own ClusterRoleBinding. Its
 // ClusterRole allows nothing but these deletions, by name.
 //
-// NOT RUNNABLE YET: the image has no HTTP client that can send DELETE to a
-// current API server. busybox wget sends only GET and POST; busybox 1.35's
-// ssl_client (with nc, tried) speaks TLS 1.2 without the
-// signature_algorithms extension, which Go 1.25 and later servers refuse
-// ("tls: missing signature_algorithms from TLS 1.2 peer", GODEBUG
-// tlssha1=0 by default): the harness's own kube-apiserver and any
-// Kubernetes built with Go 1.25 or later. The pod therefore runs a mode
-// proposed for e2e_node.test (which links client-go):
+// The image has no other HTTP client that can send DELETE to a current
+// API server: busybox wget sends only GET and POST, and busybox 1.35's
+// ssl_client (with nc) speaks TLS 1.2 without the signature_algorithms
+// extension, which Go 1.25 and later servers refuse ("tls: missing
+// signature_algorithms from TLS 1.2 peer"; TestBusyboxCannotDeleteOverTLSFromGoServers).
+// So the pod runs e2e_node.test's janitor mode (e2e_node/janitor):
 //
 //	e2e_node.test --janitor-at=<unix seconds> --janitor-delete=<path>,... \
 //	  --host=<API URL> --bearer-token-file=<f> --host-ca-file=<f>
 //
-// sleep until the time, then DELETE each API path in order (200, 202 and
-// 404 end one, anything else is retried every 10 s, the token re-read each
-// time), exit 0. Until that mode exists, JanitorObjects must not be
-// submitted: the pod would fail on an unknown flag.
+// sleep until the time, then DELETE each API path in order (404 counts as
+// gone, anything else is retried every 10 s, the token re-read each time).
 const (
 	janitorName = "node-e2e-janitor"
 	// LabelRole tells the janitor's pod from the suite pods (which carry
@@ -135,8 +134,8 @@ func (r Run) janitorClusterRoleBinding(uid types.UID) *rbacv1.ClusterRoleBinding
 }
 
 // JanitorPod is the janitor's pod: the suite image running janitorScript
-// (see the note on the janitor: the mode it runs is proposed, not built),
-// restarted on failure, with a projected token the kubelet
+// on the host's network (as the suite pods: the API server is reached as
+// they reach it, APIServer included), restarted on failure, with a projected token the kubelet
 // keeps fresh (an hour's, rotated) however long the run lives.
 func (r Run) JanitorPod() *corev1.Pod {
 	r = r.Defaulted()
@@ -147,11 +146,13 @@ func (r Run) JanitorPod() *corev1.Pod {
 	if len(r.Nodes) > 0 {
 		node = r.Nodes[0]
 	}
-	return &corev1.Pod{
+	pod := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Name: janitorName, Namespace: r.Namespace, Labels: r.janitorLabels()},
 		Spec: corev1.PodSpec{
 			NodeName:                      node,
+			HostNetwork:                   true,
+			DNSPolicy:                     corev1.DNSClusterFirstWithHostNet,
 			RestartPolicy:                 corev1.RestartPolicyOnFailure,
 			ServiceAccountName:            janitorName,
 			AutomountServiceAccountToken:  &no,
@@ -181,4 +182,30 @@ func (r Run) JanitorPod() *corev1.Pod {
 			}}}}},
 		},
 	}
+	if r.APIServer != "" {
+		c := &pod.Spec.Containers[0]
+		c.Env = append(c.Env, corev1.EnvVar{Name: apiServerEnv, Value: r.APIServer})
+	}
+	return pod
+}
+
+// SubmitJanitor creates r's janitor (JanitorObjects) once r's namespace
+// exists (its uid owns the janitor's ClusterRole and binding). r needs
+// Created set: the janitor wakes at r.Expires(). The caller deletes the
+// run on error, as after Submit.
+func SubmitJanitor(ctx context.Context, cs kubernetes.Interface, r Run) error {
+	r = r.Defaulted()
+	if r.Created.IsZero() {
+		return fmt.Errorf("cluster: janitor of run %s: no creation time, so no expiry", r.ID)
+	}
+	ns, err := cs.CoreV1().Namespaces().Get(ctx, r.Namespace, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("cluster: janitor of run %s: %w", r.ID, err)
+	}
+	for _, o := range r.JanitorObjects(ns.UID) {
+		if err := createObject(ctx, cs, o); err != nil {
+			return fmt.Errorf("cluster: create the janitor's %s: %w", describe(o), err)
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"io"
 	"log"
 	"net/http"
@@ -12,8 +13,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 func TestJanitorGolden(t *testing.T) {
@@ -147,4 +152,30 @@ func TestBusyboxCannotDeleteOverTLSFromGoServers(t *testing.T) {
 		t.Errorf("with tlssha1=1 busybox did not delete (%d requests): %s", deletes.Load(), out)
 	}
 	t.Logf("tlssha1=1: %s", strings.SplitN(out, "\n", 2)[0])
+}
+
+func TestSubmitJanitor(t *testing.T) {
+	r := testRun().Defaulted()
+	cs := fake.NewClientset(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.Namespace, UID: "ns-uid"}})
+	if err := SubmitJanitor(context.Background(), cs, r); err != nil {
+		t.Fatal(err)
+	}
+	role, err := cs.RbacV1().ClusterRoles().Get(context.Background(), r.janitorRoleName(), metav1.GetOptions{})
+	if err != nil || len(role.OwnerReferences) != 1 || role.OwnerReferences[0].UID != "ns-uid" {
+		t.Errorf("janitor ClusterRole %+v, %v: want owned by the namespace's uid", role, err)
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Get(context.Background(), r.janitorRoleName(), metav1.GetOptions{}); err != nil {
+		t.Error(err)
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(r.Namespace).Get(context.Background(), janitorName, metav1.GetOptions{}); err != nil {
+		t.Error(err)
+	}
+	pod, err := cs.CoreV1().Pods(r.Namespace).Get(context.Background(), janitorName, metav1.GetOptions{})
+	if err != nil || !pod.Spec.HostNetwork || pod.Labels[LabelSync] != "" {
+		t.Errorf("janitor pod %v: want it on the host network without the sync label", err)
+	}
+	r.Created = time.Time{}
+	if err := SubmitJanitor(context.Background(), fake.NewClientset(), r); err == nil || !strings.Contains(err.Error(), "no creation time") {
+		t.Errorf("SubmitJanitor without Created = %v", err)
+	}
 }
