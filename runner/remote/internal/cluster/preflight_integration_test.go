@@ -28,6 +28,15 @@ import (
 	"github.com/node-e2e/harness/services/registry"
 )
 
+// binDir is where the integration tests take the built binaries from:
+// $NODE_E2E_BIN_DIR, else _output/bin.
+func binDir(t *testing.T) string {
+	if d := os.Getenv("NODE_E2E_BIN_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
+}
+
 // harnessNode leaves the harness's node up (--stop-services=false) under
 // name and returns its layout, services state and an admin client; the
 // node is torn down at the end of the test.
@@ -39,7 +48,7 @@ func harnessNode(t *testing.T, name string) (run.Layout, run.ServicesState, kube
 	if os.Geteuid() != 0 {
 		t.Skip("integration test: needs root")
 	}
-	bin := filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
+	bin := binDir(t)
 	for _, b := range []string{"e2e_node.test", "ginkgo", "kubelet", "pause", "testimage"} {
 		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
 			missingBinary(t, err, "run hack/build.sh first")
@@ -116,7 +125,7 @@ func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 	l, st, admin := harnessNode(t, node)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	suite := filepath.Join(runnertest.RepoRoot(t), "_output", "bin", "e2e_node.test")
+	suite := filepath.Join(binDir(t), "e2e_node.test")
 	reg := registry.Remote{Host: st.Registry.Host, Prefix: "preflight", Username: st.Registry.Username, Password: st.Registry.Password}
 	good := PreflightOptions{
 		Nodes: []string{node}, Replicas: 2, Namespace: NamespaceName("pf1"),
@@ -193,7 +202,7 @@ func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 	// Reap: an expired run with a spec namespace, and a live one, each
 	// with a report directory on the node that CleanNodes removes with
 	// the suite image (built and pushed to the node's registry).
-	bin := filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
+	bin := binDir(t)
 	img, err := images.Suite(ctx, images.SuiteBinaries{
 		E2ENodeTest: filepath.Join(bin, "e2e_node.test"), Ginkgo: filepath.Join(bin, "ginkgo"),
 		Pause: filepath.Join(bin, "pause"), TestImage: filepath.Join(bin, "testimage"), Busybox: "/bin/busybox"})
