@@ -23,11 +23,13 @@ import (
 // APIServerConfig configures kube-apiserver. All files are produced per run
 // by internal/pki.
 type APIServerConfig struct {
-	// EtcdURL is etcd's client URL (https). Required.
+	// EtcdURL is etcd's client URL (https, or unix for a socket only root
+	// may reach). Required.
 	EtcdURL string
 	// EtcdCAFile verifies etcd's serving certificate; EtcdCertFile and
 	// EtcdKeyFile are the client pair the API server presents to etcd,
-	// which admits no client without one.
+	// which admits no client without one. Each is passed when set (all
+	// three over https, none over a unix socket).
 	EtcdCAFile, EtcdCertFile, EtcdKeyFile string
 	// CAFile is the cluster CA: it verifies client certificates.
 	CAFile string
@@ -61,29 +63,33 @@ func (c APIServerConfig) Args() []string {
 	if cidr == "" {
 		cidr = "10.0.0.0/24"
 	}
-	args := []string{
-		"--etcd-servers=" + c.EtcdURL,
-		"--etcd-cafile=" + c.EtcdCAFile,
-		"--etcd-certfile=" + c.EtcdCertFile,
-		"--etcd-keyfile=" + c.EtcdKeyFile,
+	args := []string{"--etcd-servers=" + c.EtcdURL}
+	for _, f := range []struct{ flag, file string }{
+		{"--etcd-cafile=", c.EtcdCAFile}, {"--etcd-certfile=", c.EtcdCertFile}, {"--etcd-keyfile=", c.EtcdKeyFile},
+	} {
+		if f.file != "" {
+			args = append(args, f.flag+f.file)
+		}
+	}
+	args = append(args,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
-		"--tls-cert-file=" + c.CertFile,
-		"--tls-private-key-file=" + c.KeyFile,
-		"--client-ca-file=" + c.CAFile,
-		"--token-auth-file=" + c.TokenFile,
+		"--tls-cert-file="+c.CertFile,
+		"--tls-private-key-file="+c.KeyFile,
+		"--client-ca-file="+c.CAFile,
+		"--token-auth-file="+c.TokenFile,
 		"--anonymous-auth=false",
 		"--authorization-mode=Node,RBAC",
 		"--enable-admission-plugins=NodeRestriction",
 		"--disable-admission-plugins=ServiceAccount",
 		"--service-account-issuer=https://node-e2e.local",
-		"--service-account-key-file=" + c.ServiceAccountKeyFile,
-		"--service-account-signing-key-file=" + c.ServiceAccountSigningKeyFile,
-		"--kubelet-client-certificate=" + c.KubeletClientCertFile,
-		"--kubelet-client-key=" + c.KubeletClientKeyFile,
+		"--service-account-key-file="+c.ServiceAccountKeyFile,
+		"--service-account-signing-key-file="+c.ServiceAccountSigningKeyFile,
+		"--kubelet-client-certificate="+c.KubeletClientCertFile,
+		"--kubelet-client-key="+c.KubeletClientKeyFile,
 		"--kubelet-preferred-address-types=InternalIP,Hostname",
 		"--allow-privileged=true",
-		"--service-cluster-ip-range=" + cidr,
+		"--service-cluster-ip-range="+cidr,
 		// The kubernetes Service's endpoint would be a loopback address,
 		// which Endpoints may not hold.
 		"--endpoint-reconciler-type=none",
@@ -96,7 +102,7 @@ func (c APIServerConfig) Args() []string {
 		// ended by the server first, those informers would retry and log
 		// errors as they stop.)
 		"--shutdown-send-retry-after=true",
-	}
+	)
 	if c.FeatureGates != "" {
 		args = append(args, "--feature-gates="+c.FeatureGates)
 	}

@@ -55,6 +55,10 @@ func TestAPIServerArgs(t *testing.T) {
 			c.FeatureGates = "A=true"
 			c.RuntimeConfig = "api/all=true"
 		}, append(append(append(append([]string{}, common...), "--service-cluster-ip-range=10.96.0.0/16"), tail...), "--feature-gates=A=true", "--runtime-config=api/all=true")},
+		{"etcd on a unix socket: no etcd TLS flags", func(c *APIServerConfig) {
+			c.EtcdURL = "unix:///run/x/etcd.sock"
+			c.EtcdCAFile, c.EtcdCertFile, c.EtcdKeyFile = "", "", ""
+		}, append(append(append([]string{"--etcd-servers=unix:///run/x/etcd.sock"}, common[4:]...), "--service-cluster-ip-range=10.0.0.0/24"), tail...)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/node-e2e/harness/internal/pki"
+	"github.com/node-e2e/harness/internal/run"
 )
 
 func TestEtcdConfigValidate(t *testing.T) {
@@ -198,5 +200,69 @@ func TestIntegrationEtcdRefusesClientsWithoutTheRunsCertificate(t *testing.T) {
 	}
 	if strings.Join(keys, " ") != "/registry/ok" {
 		t.Errorf("etcd holds %q, want only the authorized write", keys)
+	}
+}
+
+// TestIntegrationEtcdSocketServesRootOnly: with SocketPath, etcd also
+// serves on a unix socket without TLS (what the API server uses); the
+// socket lives in a 0700 directory of root's, so another user cannot even
+// connect to it, while the TCP port still requires the run's client
+// certificate.
+func TestIntegrationEtcdSocketServesRootOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real etcd")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the socket's protection is its directory's owner")
+	}
+	b := mustBundle(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "etcd.sock")
+	e := NewEtcd(EtcdConfig{DataDir: filepath.Join(dir, "etcd"), CAFile: b.CACert, CertFile: b.EtcdCert, KeyFile: b.EtcdKey, SocketPath: sock})
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop() })
+	if want := "unix://" + sock; e.SocketURL() != want {
+		t.Fatalf("SocketURL() = %q, want %q", e.SocketURL(), want)
+	}
+	if !strings.HasPrefix(e.URL(), "https://127.0.0.1:") {
+		t.Fatalf("URL() = %q, want the TLS port on 127.0.0.1", e.URL())
+	}
+	ctx := t.Context()
+	c, err := clientv3.New(clientv3.Config{Endpoints: []string{e.SocketURL()}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Put(ctx, "/registry/ok", "1"); err != nil {
+		t.Fatalf("put over the socket as root: %v", err)
+	}
+	if err := grpcPut(ctx, nil, strings.TrimPrefix(e.URL(), "https://"), "/registry/planted", "x"); err == nil {
+		t.Error("the TCP port accepted plain gRPC")
+	}
+
+	setpriv, errS := exec.LookPath("setpriv")
+	python, errP := exec.LookPath("/usr/bin/python3")
+	if errS != nil || errP != nil {
+		t.Skipf("no setpriv or /usr/bin/python3 to connect as another user (%v, %v)", errS, errP)
+	}
+	out, err := exec.CommandContext(ctx, setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c",
+		"import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected')", sock).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "Permission denied") {
+		t.Errorf("user nobody connecting to the socket: err %v, output %s; want Permission denied", err, out)
+	}
+}
+
+func TestEtcdSocketPath(t *testing.T) {
+	if got, want := etcdSocketPath(run.Layout{Dir: "/tmp/node-e2e/r1"}), "/tmp/node-e2e/r1/etcd.sock"; got != want {
+		t.Errorf("etcdSocketPath = %q, want %q", got, want)
+	}
+	long := "/" + strings.Repeat("d", maxSocketPath)
+	if got := etcdSocketPath(run.Layout{Dir: long}); got != "" {
+		t.Errorf("etcdSocketPath(%d-byte dir) = %q, want none (too long for a socket)", len(long), got)
 	}
 }

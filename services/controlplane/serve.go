@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -107,6 +108,7 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		CertFile:     bundle.EtcdCert,
 		KeyFile:      bundle.EtcdKey,
 		StartTimeout: c.cfg.StartTimeout,
+		SocketPath:   etcdSocketPath(c.cfg.Layout),
 	})
 	if err := c.etcd.launch(); err != nil {
 		return err
@@ -129,11 +131,20 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 	}(t)
 
 	t = time.Now()
+	etcdClient := APIServerConfig{
+		EtcdURL:      c.etcd.URL(),
+		EtcdCAFile:   bundle.CACert,
+		EtcdCertFile: bundle.APIServerEtcdClientCert,
+		EtcdKeyFile:  bundle.APIServerEtcdClientKey,
+	}
+	if u := c.etcd.SocketURL(); u != "" {
+		etcdClient = APIServerConfig{EtcdURL: u}
+	}
 	c.apisrv = NewAPIServer(APIServerConfig{
-		EtcdURL:                      c.etcd.URL(),
-		EtcdCAFile:                   bundle.CACert,
-		EtcdCertFile:                 bundle.APIServerEtcdClientCert,
-		EtcdKeyFile:                  bundle.APIServerEtcdClientKey,
+		EtcdURL:                      etcdClient.EtcdURL,
+		EtcdCAFile:                   etcdClient.EtcdCAFile,
+		EtcdCertFile:                 etcdClient.EtcdCertFile,
+		EtcdKeyFile:                  etcdClient.EtcdKeyFile,
 		CAFile:                       bundle.CACert,
 		CertFile:                     bundle.APIServerCert,
 		KeyFile:                      bundle.APIServerKey,
@@ -174,6 +185,22 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		c.phase("job controller started", t)
 	}
 	return nil
+}
+
+// maxSocketPath is the longest unix socket path Linux takes (sun_path is
+// 108 bytes, with its terminating NUL).
+const maxSocketPath = 107
+
+// etcdSocketPath is where etcd serves the API server on a unix socket: in
+// the run directory (mode 0700, root's), so only root reaches it. Empty
+// when the path would be too long for a socket: the API server then uses
+// etcd's TLS port. Pure.
+func etcdSocketPath(l run.Layout) string {
+	p := filepath.Join(l.Dir, "etcd.sock")
+	if len(p) > maxSocketPath {
+		return ""
+	}
+	return p
 }
 
 // State describes the running control plane.
