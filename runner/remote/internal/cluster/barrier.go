@@ -18,10 +18,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// Barrier holds a run's suite pods until every one of them runs, then
+// Barrier holds a run's suite pods until every one of them waits, then
 // releases them together. Each pod's entrypoint waits for AnnotationStart
-// in its downward API file (StartFile); Release sets it on every pod at
-// once. The pods are found by the run's sync label (SyncSelector), each
+// through the API server (e2e_node.test --await-start, which marks the pod
+// AnnotationWaiting once its watch is open); a member has arrived when its
+// pod runs and carries AnnotationWaiting, so that no release can be
+// missed. The release sets AnnotationStart on every pod at once. The pods are found by the run's sync label (SyncSelector), each
 // member by its node and replica labels.
 type Barrier struct {
 	// Client reaches the cluster.
@@ -42,7 +44,8 @@ type Barrier struct {
 type Released struct {
 	// At is when the release began.
 	At time.Time
-	// Arrived is when each member's pod was first seen running.
+	// Arrived is when each member's pod was first seen running and waiting
+	// (AnnotationWaiting).
 	Arrived map[Member]time.Time
 	// Acked is, per member, how long after At the API server accepted its
 	// start annotation: the runner's side of the start skew (the pods log
@@ -110,8 +113,13 @@ func (b *Barrier) memberOf(p *corev1.Pod) (Member, bool) {
 	return m, slices.Contains(b.Members, m)
 }
 
-// running reports whether p runs with every container started: its
-// entrypoint is waiting for the signal.
+// waiting reports whether p runs with every container started and marks
+// itself AnnotationWaiting: its watch for the signal is open.
+func waiting(p *corev1.Pod) bool {
+	return running(p) && p.Annotations[AnnotationWaiting] != ""
+}
+
+// running reports whether p runs with every container started.
 func running(p *corev1.Pod) bool {
 	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning || len(p.Status.ContainerStatuses) < len(p.Spec.Containers) {
 		return false
@@ -130,7 +138,8 @@ func ended(p *corev1.Pod) bool {
 	return p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded
 }
 
-// Wait waits until every member's pod runs, then releases them all. When
+// Wait waits until every member's pod runs and waits, then releases them
+// all. When
 // one ends first, or the timeout passes, it returns a *NotStartedError
 // naming each member that did not start and why, and releases none (the
 // caller deletes the run). A closed watch is reopened from a fresh list.
@@ -155,7 +164,7 @@ func (b *Barrier) Wait(ctx context.Context) (Released, error) {
 		if ended(p) {
 			return m, true
 		}
-		if _, seen := arrived[m]; !seen && running(p) {
+		if _, seen := arrived[m]; !seen && waiting(p) {
 			arrived[m] = b.now()
 		}
 		return m, false

@@ -31,7 +31,16 @@ func suitePod(m Member, phase corev1.PodPhase) *corev1.Pod {
 	if phase == corev1.PodRunning {
 		yes := true
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "suite", Started: &yes, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}
+		p.Annotations = map[string]string{AnnotationWaiting: "2026-11-30T02:00:00Z"}
 	}
+	return p
+}
+
+// notWaiting is m's pod running, its watch not yet open (no
+// AnnotationWaiting).
+func notWaiting(m Member) *corev1.Pod {
+	p := suitePod(m, corev1.PodRunning)
+	p.Annotations = nil
 	return p
 }
 
@@ -241,4 +250,53 @@ func TestSkew(t *testing.T) {
 	if got := r.Skew(); got != 6*time.Millisecond {
 		t.Errorf("Skew = %v, want 6ms", got)
 	}
+}
+
+// TestBarrierWaitsForTheWaitingAnnotation: a running pod has not arrived
+// until it marks itself waiting (its watch for the signal is open).
+func TestBarrierWaitsForTheWaitingAnnotation(t *testing.T) {
+	c := fake.NewClientset(suitePod(twoNodes[0], corev1.PodRunning), notWaiting(twoNodes[1]))
+	done := make(chan struct{})
+	var rel Released
+	var err error
+	go func() {
+		defer close(done)
+		rel, err = newBarrier(c, 10*time.Second).Wait(context.Background())
+	}()
+	select {
+	case <-done:
+		t.Fatalf("released a running pod that was not waiting: %v, %v", rel, err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	assertNotReleased(t, c)
+	updatePod(t, c, suitePod(twoNodes[1], corev1.PodRunning))
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("not released 5s after the last pod marked itself waiting")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustBeReleased(t, c, rel)
+}
+
+// TestBarrierTimeoutNamesARunningPodThatNeverWaited: the reason says the
+// pod runs but never marked itself waiting.
+func TestBarrierTimeoutNamesARunningPodThatNeverWaited(t *testing.T) {
+	c := fake.NewClientset(suitePod(twoNodes[0], corev1.PodRunning), notWaiting(twoNodes[1]))
+	_, err := newBarrier(c, 200*time.Millisecond).Wait(context.Background())
+	var nse *NotStartedError
+	if !errors.As(err, &nse) || nse.Failed {
+		t.Fatalf("Wait = %v, want a timeout NotStartedError", err)
+	}
+	for _, want := range []string{"node node-b", "never marked itself " + AnnotationWaiting, "--await-start"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "node-a") {
+		t.Errorf("error %q names the node that waits", err)
+	}
+	assertNotReleased(t, c)
 }

@@ -42,6 +42,29 @@ fi
 end "${FAKE_OUT:-}" "${FAKE_EXIT:-0}"
 `
 
+// fakeAwait stands in for e2e_node.test --await-start: it prints its
+// arguments, exits 2 unless they are the pod's own namespace/name and the
+// API server with the ServiceAccount token and CA, then waits for
+// $FAKE_START (a file standing for the pod's start annotation) and prints
+// what the real one prints: the start line (exit 0) or the abort line
+// (exit 3). A SIGTERM makes it exit 3, as its signal context does.
+const fakeAwait = `#!/bin/busybox sh
+echo "e2e_node.test $*"
+case "$*" in
+"--await-start=node-e2e-run1/suite-node-a-0-x1y2z --host=https://"*" --bearer-token-file=` + tokenDir + `/token --host-ca-file=` + tokenDir + `/ca.crt") ;;
+*) echo "fake e2e_node.test: unexpected arguments" >&2; exit 2;;
+esac
+trap 'echo "fake e2e_node.test: SIGTERM"; exit 3' TERM
+while :; do
+  s=$(cat "$FAKE_START" 2>/dev/null)
+  [ -n "$s" ] && break
+  sleep 0.05 &
+  wait
+done
+if [ "$s" = abort ]; then echo "node-e2e: run aborted before the start signal"; exit 3; fi
+echo "node-e2e: start signal $s seen at $(adjtimex | awk '/tv_sec/{s=$2} /tv_usec/{u=$2} END{printf "%d.%06d", s, u}')"
+`
+
 // entrypointEnv is a run of the entrypoint in temporary directories.
 type entrypointEnv struct {
 	start, report, runs, termination string
@@ -50,7 +73,8 @@ type entrypointEnv struct {
 
 // entrypointCmd runs the suite container's entrypoint with busybox sh:
 // the start file, report directory, runs directory and termination
-// message file in temporary directories, and fakeGinkgo in place of
+// message file in temporary directories, fakeAwait in place of
+// e2e_node.test (reading the start file) and fakeGinkgo in place of
 // ginkgo.
 func entrypointCmd(t *testing.T, startValue string, env ...string) *entrypointEnv {
 	t.Helper()
@@ -73,18 +97,22 @@ func entrypointCmd(t *testing.T, startValue string, env ...string) *entrypointEn
 	if err := os.WriteFile(e.start, []byte(startValue), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ginkgo := filepath.Join(dir, "ginkgo")
+	ginkgo, await := filepath.Join(dir, "ginkgo"), filepath.Join(dir, "e2e_node.test")
 	if err := os.WriteFile(ginkgo, []byte(fakeGinkgo), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(await, []byte(fakeAwait), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	script := strings.Replace(entrypoint, entrypointPaths, "rd="+e.report+" tl="+e.termination+" runs="+e.runs, 1)
-	script = strings.ReplaceAll(script, StartFile, e.start)
 	script = strings.ReplaceAll(script, ginkgoBinary, ginkgo)
-	if script == entrypoint || !strings.Contains(script, e.termination) {
+	script = strings.ReplaceAll(script, suiteBinary, await)
+	if script == entrypoint || !strings.Contains(script, e.termination) || !strings.Contains(script, await+" ") {
 		t.Fatal("the entrypoint's paths were not replaced")
 	}
 	e.cmd = exec.Command("/bin/busybox", "sh", "-c", script, "node-e2e-suite", "--procs=2", suiteBinary, "--", "--start-services=false")
-	e.cmd.Env = append([]string{"PATH=" + bin, "NODE_E2E_RUN_ID=run1", "FAKE_REPORT=" + e.report}, env...)
+	e.cmd.Env = append([]string{"PATH=" + bin, "NODE_E2E_RUN_ID=run1", "FAKE_REPORT=" + e.report, "FAKE_START=" + e.start,
+		"NODE_E2E_POD_NAMESPACE=node-e2e-run1", "NODE_E2E_POD_NAME=suite-node-a-0-x1y2z"}, env...)
 	// The suite image's busybox applet links.
 	list, err := exec.Command("/bin/busybox", "--list").Output()
 	if err != nil {
@@ -249,6 +277,7 @@ func TestEntrypointWaitsForTheStartSignal(t *testing.T) {
 	took := time.Since(released)
 	got := out.String()
 	for _, want := range []string{
+		"e2e_node.test --await-start=node-e2e-run1/suite-node-a-0-x1y2z --host=https://[fd00::1]:443 --bearer-token-file=" + tokenDir + "/token --host-ca-file=" + tokenDir + "/ca.crt\n",
 		"node-e2e: start signal 2026-11-30T02:00:00.5Z seen at ",
 		"ginkgo --procs=2 " + suiteBinary + " -- --start-services=false --host=https://[fd00::1]:443\n",
 	} {
@@ -262,8 +291,48 @@ func TestEntrypointWaitsForTheStartSignal(t *testing.T) {
 func TestEntrypointAbort(t *testing.T) {
 	e := entrypointCmd(t, AbortValue, "NODE_E2E_API_SERVER=https://127.0.0.1:6443")
 	code, out := e.run(t)
-	if code != 3 || strings.Contains(out, "ginkgo") {
-		t.Errorf("aborted entrypoint: exit %d\n%s\nwant exit 3 and no ginkgo", code, out)
+	if code != 3 || strings.Contains(out, "ginkgo") || !strings.Contains(out, "run aborted before the start signal") {
+		t.Errorf("aborted entrypoint: exit %d\n%s\nwant exit 3, the abort line and no ginkgo", code, out)
+	}
+}
+
+// TestEntrypointAwaitFails: when e2e_node.test --await-start fails (here:
+// arguments it refuses), the entrypoint exits with its status, saying so,
+// and runs no ginkgo.
+func TestEntrypointAwaitFails(t *testing.T) {
+	e := entrypointCmd(t, "2026-11-30T02:00:00Z", "NODE_E2E_API_SERVER=https://127.0.0.1:6443", "NODE_E2E_POD_NAME=someone-else")
+	code, out := e.run(t)
+	if code != 2 || strings.Contains(out, "ginkgo") || !strings.Contains(out, "e2e_node.test --await-start exited 2") {
+		t.Errorf("entrypoint with a failing await: exit %d\n%s\nwant exit 2, said, and no ginkgo", code, out)
+	}
+}
+
+// TestEntrypointSIGTERMWhileWaiting: the pod's deletion before the release
+// (SIGTERM to the entrypoint) ends the wait at once: exit 3, no ginkgo.
+func TestEntrypointSIGTERMWhileWaiting(t *testing.T) {
+	e := entrypointCmd(t, "", "NODE_E2E_API_SERVER=https://127.0.0.1:6443")
+	var out lockedBuffer
+	e.cmd.Stdout, e.cmd.Stderr = &out, &out
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- e.cmd.Wait() }()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out.String(), "e2e_node.test --await-start") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := e.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 3 || strings.Contains(out.String(), "ginkgo") {
+			t.Errorf("entrypoint after SIGTERM: %v\n%s\nwant exit 3 and no ginkgo", err, out.String())
+		}
+	case <-time.After(5 * time.Second):
+		_ = e.cmd.Process.Kill()
+		t.Fatalf("the entrypoint still waits 5s after SIGTERM:\n%s", out.String())
 	}
 }
 
@@ -409,7 +478,7 @@ func TestEntrypointNoGinkgoSummary(t *testing.T) {
 // and removes other runs' directories whose expiry has passed, and only
 // those.
 func TestEntrypointPrunesExpiredRuns(t *testing.T) {
-	e := entrypointCmd(t, AbortValue, "NODE_E2E_EXPIRES=4102444800")
+	e := entrypointCmd(t, AbortValue, "NODE_E2E_EXPIRES=4102444800", "NODE_E2E_API_SERVER=https://127.0.0.1:6443")
 	now := time.Now().Unix()
 	dirs := map[string]string{ // run -> expires file ("" for none)
 		"old":     strconv.FormatInt(now-10, 10),

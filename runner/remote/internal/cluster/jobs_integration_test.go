@@ -3,10 +3,11 @@ package cluster
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,13 +54,14 @@ func hostLeftovers(root string) []string {
 }
 
 // waitingJob swaps the suite container's command for a script that waits
-// for the start signal as the real entrypoint does, then prints when it saw
-// it and runs the image's ginkgo: the Job runs the suite image without
-// running specs against this node.
+// for the start signal as the real entrypoint does (the image's
+// e2e_node.test --await-start, which prints when it saw it), then runs the
+// image's ginkgo: the Job runs the suite image without running specs
+// against this node.
 func waitingJob(j *batchv1.Job) {
 	c := &j.Spec.Template.Spec.Containers[0]
-	c.Command = []string{"/bin/sh", "-c", `while [ -z "$(cat ` + StartFile + ` 2>/dev/null)" ]; do sleep 0.05; done
-echo "start $(cat ` + StartFile + `) seen $(` + nowSeconds + `)"
+	c.Command = []string{"/bin/sh", "-c", `api="${NODE_E2E_API_SERVER:-https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT}"
+` + suiteBinary + ` "--await-start=$NODE_E2E_POD_NAMESPACE/$NODE_E2E_POD_NAME" "--host=$api" --bearer-token-file=` + tokenDir + `/token --host-ca-file=` + tokenDir + `/ca.crt || exit $?
 ls /usr/local/bin
 exec ` + ginkgoBinary + ` version`}
 	c.Args = nil
@@ -127,11 +129,6 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 	if !slices.ContainsFunc(st.Phases, func(p run.Phase) bool { return p.Name == "job controller started" }) {
 		t.Errorf("services phases %v lack the job controller", st.Phases)
 	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", l.AdminKubeconfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kubernetes.NewForConfigOrDie(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
@@ -151,7 +148,14 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 	}
 	t.Logf("suite image built in %v, pushed in %v: %s", built.Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond), ref)
 
-	r := Run{ID: "jobs1", SuiteImage: ref, ImageRegistry: st.Registry.Host, Nodes: []string{node}, Replicas: 2, Timeout: 5 * time.Minute}
+	cfg, err := clientcmd.BuildConfigFromFlags("", l.AdminKubeconfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := kubernetes.NewForConfigOrDie(cfg)
+	// The API server as the pods reach it (its certificate has no SAN for
+	// the kubernetes Service's address on the harness's node).
+	r := Run{ID: "jobs1", SuiteImage: ref, ImageRegistry: st.Registry.Host, Nodes: []string{node}, Replicas: 2, Timeout: 5 * time.Minute, APIServer: cfg.Host}
 	objs, err := r.Objects()
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +173,14 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 		cleaned = true
 		dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer dcancel()
+		// The suite pods' report directories on the node, before the
+		// namespace (CleanNodes runs its pods there).
+		if err := CleanNodes(dctx, client, r); err != nil {
+			t.Errorf("CleanNodes: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(NodeRunsDir, r.ID)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s/%s left on the node: %v", NodeRunsDir, r.ID, err)
+		}
 		_ = client.CoreV1().Namespaces().Delete(dctx, r.Namespace, metav1.DeleteOptions{})
 		_ = client.RbacV1().ClusterRoleBindings().Delete(dctx, r.clusterRoleName(), metav1.DeleteOptions{})
 		_ = client.RbacV1().ClusterRoles().Delete(dctx, r.clusterRoleName(), metav1.DeleteOptions{})
@@ -231,10 +243,14 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sig, seen string
-		if _, err := fmt.Sscanf(string(logs), "start %s seen %s", &sig, &seen); err != nil {
-			t.Errorf("pod %s log lacks the start line: %v\n%s", p.Name, err, logs)
+		sm := regexp.MustCompile(`node-e2e: start signal (\S+) seen at (\S+)`).FindSubmatch(logs)
+		if sm == nil {
+			t.Errorf("pod %s log lacks the start line:\n%s", p.Name, logs)
 			continue
+		}
+		sig, seen := string(sm[1]), string(sm[2])
+		if p.Annotations[AnnotationWaiting] == "" {
+			t.Errorf("pod %s was released without its %s annotation", p.Name, AnnotationWaiting)
 		}
 		if sig != p.Annotations[AnnotationStart] {
 			t.Errorf("pod %s saw start %q, annotation is %q", p.Name, sig, p.Annotations[AnnotationStart])

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/node-e2e/harness/e2e_node/startgate"
 )
 
 // Labels and annotations on every object of a run. The run can be found
@@ -26,14 +28,18 @@ const (
 	// LabelSync is the barrier's key: every suite pod of a run carries it,
 	// with the run id as value.
 	LabelSync = "node-e2e.io/sync"
+	// AnnotationWaiting is set by the suite pod itself (e2e_node.test
+	// --await-start) once its watch for the start signal is open: the
+	// barrier counts a pod as arrived only when it runs and carries it.
+	AnnotationWaiting = startgate.AnnotationWaiting
 	// AnnotationStart is the start signal: the barrier sets it on each suite
-	// pod when all of them run, and the pod's entrypoint reads it through a
-	// downward API file (StartFile). Its value is the release time
-	// (RFC 3339, nanoseconds), or AbortValue.
-	AnnotationStart = "node-e2e.io/start"
+	// pod when all of them wait, and the pod's e2e_node.test --await-start
+	// sees it through its watch. Its value is the release time (RFC 3339,
+	// nanoseconds), or AbortValue.
+	AnnotationStart = startgate.AnnotationStart
 	// AbortValue in AnnotationStart makes the entrypoint exit 3 without
 	// running a spec.
-	AbortValue = "abort"
+	AbortValue = startgate.AbortValue
 )
 
 // Member is one suite pod of a run: a node and a replica index.

@@ -41,6 +41,9 @@ func (b *Barrier) why(ctx context.Context, name string) string {
 			parts = append(parts, fmt.Sprintf("container %s terminated: exit %d %s %s", cs.Name, t.ExitCode, t.Reason, t.Message))
 		}
 	}
+	if running(p) && p.Annotations[AnnotationWaiting] == "" {
+		parts = append(parts, fmt.Sprintf("pod %s runs but never marked itself %s (its e2e_node.test --await-start did not open its watch: see the pod's log)", name, AnnotationWaiting))
+	}
 	parts = append(parts, b.warnings(ctx, "Pod", name)...)
 	if len(parts) == 0 {
 		return fmt.Sprintf("pod %s is %s with no reason given", name, p.Status.Phase)

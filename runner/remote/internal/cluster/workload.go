@@ -14,10 +14,7 @@ import (
 const (
 	suiteBinary  = "/usr/local/bin/e2e_node.test"
 	ginkgoBinary = "/usr/local/bin/ginkgo"
-	startDir     = "/etc/node-e2e"
-	// StartFile is the downward API file holding AnnotationStart.
-	StartFile     = startDir + "/start"
-	tokenDir      = "/var/run/secrets/kubernetes.io/serviceaccount"
+	tokenDir     = "/var/run/secrets/kubernetes.io/serviceaccount"
 	hostRootMount = "/rootfs"
 	reportDir     = "/report"
 	// runsMount is where the suite container mounts NodeRunsDir.
@@ -40,12 +37,16 @@ func (r Run) ReportDir(m Member) string {
 // the start signal it records when the run expires (NODE_E2E_EXPIRES,
 // seconds since the epoch) in its run directory on the node and removes
 // the directories of other runs whose expiry has passed. Then it waits for
-// the start signal in StartFile, polling the local file every 50 ms (the
-// kubelet rewrites it within a sync of the annotated pod), and runs ginkgo
-// in a session of its own with the script's arguments and the API
-// server's URL (from the kubernetes Service's environment variables
-// unless NODE_E2E_API_SERVER is set), its output teed into
-// reportDir/ginkgo.log. A SIGTERM or SIGINT (the pod's deletion, its
+// the start signal through the API server: e2e_node.test --await-start
+// watches the pod itself (NODE_E2E_POD_NAMESPACE/NODE_E2E_POD_NAME, from
+// the downward API), marks it AnnotationWaiting once its watch is open
+// (the barrier counts the pod only then), and exits 0 printing
+// "node-e2e: start signal <release> seen at <epoch.µs>" when
+// AnnotationStart is set, or 3 on AbortValue (the entrypoint then exits
+// with its status). The API server's URL is NODE_E2E_API_SERVER, or the
+// kubernetes Service's environment variables. Then it runs ginkgo in a
+// session of its own with the script's arguments and that URL, its output
+// teed into reportDir/ginkgo.log. A SIGTERM or SIGINT (the pod's deletion, its
 // deadline, an eviction) is passed to ginkgo's process group as one
 // SIGTERM: Ginkgo interrupts the specs and writes its reports. When ginkgo
 // ends, the script tars the report directory into reportDir/report.tar.gz
@@ -62,19 +63,22 @@ for d in "$runs"/*/; do
   case "$e" in ''|*[!0-9]*) continue;; esac
   if [ "$e" -lt "$now" ]; then rm -rf "$d" && echo "node-e2e: removed the report directories of run $id (expired at $e)"; fi
 done
-while :; do
-  s=$(cat ` + StartFile + ` 2>/dev/null || true)
-  [ -n "$s" ] && break
-  sleep 0.05
-done
-if [ "$s" = ` + AbortValue + ` ]; then echo "node-e2e: run aborted before the start signal"; exit 3; fi
-echo "node-e2e: start signal $s seen at $(` + nowSeconds + `)"
 api="${NODE_E2E_API_SERVER:-}"
 if [ -z "$api" ]; then
   h="$KUBERNETES_SERVICE_HOST"
   case "$h" in *:*) h="[$h]";; esac
   api="https://$h:$KUBERNETES_SERVICE_PORT"
 fi
+` + suiteBinary + ` "--await-start=$NODE_E2E_POD_NAMESPACE/$NODE_E2E_POD_NAME" "--host=$api" --bearer-token-file=` + tokenDir + `/token --host-ca-file=` + tokenDir + `/ca.crt </dev/null &
+a=$!
+trap 'kill -TERM $a 2>/dev/null' TERM INT
+while :; do
+  wait $a
+  s=$?
+  kill -0 $a 2>/dev/null || break
+done
+trap - TERM INT
+if [ $s -ne 0 ]; then echo "node-e2e: not starting the suite (e2e_node.test --await-start exited $s)"; exit $s; fi
 mkdir -p /tmp
 fifo=/tmp/node-e2e-ginkgo.fifo
 rm -f "$fifo" && mkfifo "$fifo" || exit 125
@@ -145,10 +149,6 @@ echo "node-e2e: result $json"
 exit $rc
 `
 
-// nowSeconds prints the wall clock as seconds since the epoch with
-// microseconds (busybox date has no %N; adjtimex reads the clock).
-const nowSeconds = `adjtimex | awk '/tv_sec/{s=$2} /tv_usec/{u=$2} END{printf "%d.%06d", s, u}'`
-
 // suiteArgs are the entrypoint's arguments for m: ginkgo's flags, the
 // binary, then the suite's flags (the script appends --host).
 func (r Run) suiteArgs(m Member) []string {
@@ -166,19 +166,26 @@ func (r Run) suiteArgs(m Member) []string {
 	return append(args, r.TestArgs...)
 }
 
-// suiteEnv is the suite container's environment: the run id, the member
-// and, when the run has a creation time, when it expires (seconds since
+// suiteEnv is the suite container's environment: the run id, the member,
+// the pod's own namespace and name (the downward API: e2e_node.test
+// --await-start watches the pod) and, when the run has a creation time, when it expires (seconds since
 // the epoch: the entrypoint writes it into the run's directory on the
 // node, where later runs read it to prune).
 func (r Run) suiteEnv(m Member) []corev1.EnvVar {
 	env := []corev1.EnvVar{
 		{Name: "NODE_E2E_RUN_ID", Value: r.ID},
 		{Name: "NODE_E2E_MEMBER", Value: m.String()},
+		fieldEnv("NODE_E2E_POD_NAMESPACE", "metadata.namespace"),
+		fieldEnv("NODE_E2E_POD_NAME", "metadata.name"),
 	}
 	if !r.Created.IsZero() {
 		env = append(env, corev1.EnvVar{Name: "NODE_E2E_EXPIRES", Value: strconv.FormatInt(r.Expires().Unix(), 10)})
 	}
 	return env
+}
+
+func fieldEnv(name, path string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}}
 }
 
 // tokenSeconds is the projected token's lifetime: the run's timeout and
@@ -228,7 +235,6 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 			}},
 			SecurityContext: &corev1.SecurityContext{Privileged: &yes},
 			VolumeMounts: []corev1.VolumeMount{
-				{Name: "start", MountPath: startDir, ReadOnly: true},
 				{Name: "token", MountPath: tokenDir, ReadOnly: true},
 				{Name: "report", MountPath: reportDir},
 				{Name: "runs", MountPath: runsMount},
@@ -242,9 +248,6 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 			ImagePullPolicy:          corev1.PullIfNotPresent,
 		}},
 		Volumes: []corev1.Volume{
-			{Name: "start", VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
-				Items: []corev1.DownwardAPIVolumeFile{{Path: "start", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.annotations['" + AnnotationStart + "']"}}},
-			}}},
 			// What ServiceAccount admission would mount, explicitly and with
 			// a lifetime that covers the run: the suite reads the token once.
 			{Name: "token", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
