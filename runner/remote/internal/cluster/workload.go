@@ -12,9 +12,9 @@ import (
 
 // Paths inside the suite image (images.Suite) and the suite container.
 const (
-	suiteBinary  = "/usr/local/bin/e2e_node.test"
-	ginkgoBinary = "/usr/local/bin/ginkgo"
-	tokenDir     = "/var/run/secrets/kubernetes.io/serviceaccount"
+	suiteBinary   = "/usr/local/bin/e2e_node.test"
+	ginkgoBinary  = "/usr/local/bin/ginkgo"
+	tokenDir      = "/var/run/secrets/kubernetes.io/serviceaccount"
 	hostRootMount = "/rootfs"
 	reportDir     = "/report"
 	// runsMount is where the suite container mounts NodeRunsDir.
