@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/node-e2e/harness/images"
@@ -24,7 +26,7 @@ import (
 // clusterFlags are the flags that select cluster mode: given any of them,
 // the run command runs the suite as Jobs on a cluster's nodes.
 var clusterFlags = []string{"kubeconfig", "context", "nodes", "node-selector", "registry", "registry-credentials-file",
-	"replicas-per-node", "sync-timeout", "detach", "workload", "ttl"}
+	"replicas-per-node", "sync-timeout", "detach", "workload", "ttl", "suite-cpu-request"}
 
 // isClusterRun reports whether the run command's flags select cluster
 // mode.
@@ -70,6 +72,8 @@ type clusterConfig struct {
 	// APIServer is the API server's URL as the nodes reach it. Default:
 	// the kubernetes Service.
 	APIServer string
+	// SuiteCPURequest is each suite pod's CPU request. Default 100m.
+	SuiteCPURequest string
 	// RunID names the run. Default <yyyymmdd-hhmmss>-<4 hex>.
 	RunID string
 	// ResultsDir receives <node>[-<i>]/. Default $ARTIFACTS, else
@@ -90,6 +94,7 @@ func newClusterConfig() clusterConfig {
 		SyncTimeout:     5 * time.Minute,
 		Workload:        string(cluster.WorkloadJob),
 		TTL:             time.Hour,
+		SuiteCPURequest: "100m",
 		BinDir:          archive.NewConfig().BinDir,
 		Busybox:         "/bin/busybox",
 		TestTimeout:     hostrun.NewConfig().Timeouts.Test,
@@ -112,6 +117,7 @@ func (c *clusterConfig) addFlags(fs *flag.FlagSet, m *mixed) {
 	fs.StringVar(&c.Workload, "workload", c.Workload, "job (a batch/v1 Job per node and replica) or pod (bare pods, for clusters without a Job controller)")
 	fs.DurationVar(&c.TTL, "ttl", c.TTL, "how long the run may outlive --test-timeout before reap --expired (or the janitor) deletes it")
 	fs.StringVar(&c.APIServer, "api-server", c.APIServer, "the API server's https URL as the suite pods reach it from the node's network (default the kubernetes Service, https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)")
+	fs.StringVar(&c.SuiteCPURequest, "suite-cpu-request", c.SuiteCPURequest, "each suite pod's CPU request (a Kubernetes quantity: 100m, 2); a node that cannot give it rejects the pod (OutOfcpu) and no suite pod starts")
 	fs.StringVar(&c.RunID, "run-id", c.RunID, "the run's id (default <yyyymmdd-hhmmss>-<4 hex>)")
 	fs.StringVar(&c.ResultsDir, "results-dir", c.ResultsDir, "where each node's artifacts go, in <results-dir>/<node>[-<i>]/ (default $ARTIFACTS, else /tmp/_artifacts/<run id>)")
 	fs.StringVar(&c.BinDir, "bin-dir", c.BinDir, "directory with e2e_node.test, ginkgo, pause and testimage, for the suite image")
@@ -216,6 +222,10 @@ func (c clusterConfig) validate(testArgs []string, getenv func(string) string, m
 	if c.APIServer != "" && !strings.HasPrefix(c.APIServer, "https://") {
 		bad("api-server", "%q: want an https:// URL", c.APIServer)
 	}
+	cpu, err := resource.ParseQuantity(c.SuiteCPURequest)
+	if err != nil || cpu.Sign() <= 0 {
+		bad("suite-cpu-request", "%q: want a positive Kubernetes quantity such as 100m or 2", c.SuiteCPURequest)
+	}
 	w := cluster.Workload(c.Workload)
 	if w != cluster.WorkloadJob && w != cluster.WorkloadPod {
 		bad("workload", "%q: want job or pod", c.Workload)
@@ -247,16 +257,39 @@ func (c clusterConfig) validate(testArgs []string, getenv func(string) string, m
 	const bin = "\x00bin"
 	args := sel.GinkgoArgs(bin)
 	i := slices.Index(args, bin)
+	if f := succinctFlag(args[:i]); f != "" {
+		bad("ginkgo-flags", "%s: cluster mode verifies each suite pod from the counts of Ginkgo's summary, which --succinct leaves out of a passing run: drop it", f)
+	}
 	selJSON, _ := json.Marshal(map[string]string{"focus": sel.Focus, "skip": sel.Skip, "labelFilter": sel.LabelFilter})
 	p.run = cluster.Run{
 		ID: id, APIServer: c.APIServer, ImageRegistry: p.registry.Base(), RegistryCredentials: credentials(p.registry),
-		Replicas: c.ReplicasPerNode, Timeout: c.TestTimeout, Workload: w, TTL: c.TTL,
+		Replicas: c.ReplicasPerNode, Timeout: c.TestTimeout, Workload: w, TTL: c.TTL, SuiteCPU: cpu.String(),
 		GinkgoArgs: args[:i], TestArgs: args[i+2:], Selection: string(selJSON),
 	}
 	if len(errs) > 0 {
 		return clusterPlan{}, errors.Join(errs...)
 	}
 	return p, nil
+}
+
+// succinctFlag is the ginkgo argument that turns --succinct on, if any
+// (-succinct, --succinct, --succinct=true ...; the last one wins, as in
+// Ginkgo's flag parsing).
+func succinctFlag(ginkgoArgs []string) string {
+	on := ""
+	for _, a := range ginkgoArgs {
+		name, v, hasV := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "succinct" {
+			continue
+		}
+		b, err := strconv.ParseBool(v)
+		if !hasV || err != nil || b {
+			on = a
+		} else {
+			on = ""
+		}
+	}
+	return on
 }
 
 func credentials(r registry.Remote) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -171,7 +172,8 @@ func (n *clusterNode) readySandboxes(t *testing.T) []string {
 
 // mustBeClean checks what every scenario must leave: no object labelled
 // with the run id, no spec namespace, no ready sandbox beyond those
-// before, and the node Ready.
+// before, no report directory of the run on the node (this machine:
+// NodeRunsDir/<id>), and the node Ready.
 func (n *clusterNode) mustBeClean(t *testing.T, id string, sandboxesBefore []string) {
 	t.Helper()
 	ctx := context.Background()
@@ -199,6 +201,11 @@ func (n *clusterNode) mustBeClean(t *testing.T, id string, sandboxesBefore []str
 	for what, count := range counts {
 		if k, err := count(); err != nil || k != 0 {
 			t.Errorf("run %s: %d %s left (%v)", id, k, what, err)
+		}
+	}
+	if id != "none" {
+		if _, err := os.Stat(filepath.Join(cluster.NodeRunsDir, id)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("run %s: %s/%s left on the node (%v)", id, cluster.NodeRunsDir, id, err)
 		}
 	}
 	var extra []string

@@ -155,7 +155,7 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 	r.Created = time.Now()
 	submitted := time.Now()
 	if err := cluster.Submit(ctx, cs, r, ca); err != nil {
-		return abandon(cs, r.ID, stdout, stderr, fmt.Sprintf("create the run's objects: %v", err))
+		return abandon(cs, r, stdout, stderr, fmt.Sprintf("create the run's objects: %v", err))
 	}
 	fmt.Fprintf(stdout, "run %s: submitted at %s: objects created in namespace %s in %v; waiting for the %d suite pods to run (--sync-timeout=%v)\n",
 		r.ID, submitted.UTC().Format(time.RFC3339Nano), cluster.NamespaceName(r.ID), time.Since(submitted).Round(time.Millisecond), len(r.Members()), p.syncTimeout)
@@ -163,9 +163,9 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 	rel, err := b.Wait(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return abandon(cs, r.ID, stdout, stderr, "interrupted before the start")
+			return abandon(cs, r, stdout, stderr, "interrupted before the start")
 		}
-		return abandon(cs, r.ID, stdout, stderr, err.Error())
+		return abandon(cs, r, stdout, stderr, err.Error())
 	}
 	if err := cluster.MarkReleased(ctx, cs, r.ID, rel.At); err != nil {
 		fmt.Fprintf(stderr, "runner/remote: %v (the run goes on)\n", err)
@@ -188,14 +188,17 @@ func maxAcked(r cluster.Released) time.Duration {
 	return m
 }
 
-// abandon deletes a run that cannot go on and returns exitFailed with why.
-func abandon(cs kubernetes.Interface, id string, stdout, stderr io.Writer, why string) int {
+// abandon deletes a run that cannot go on (removeRun: its suite pods, its
+// report directories on the nodes, its objects) and returns exitFailed
+// with why.
+func abandon(cs kubernetes.Interface, r cluster.Run, stdout, stderr io.Writer, why string) int {
+	id := r.ID
 	fmt.Fprintf(stderr, "runner/remote: run %s: %s\n", id, why)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	_ = cluster.SetPhase(ctx, cs, id, cluster.PhaseFailed)
 	start := time.Now()
-	if err := deleteRun(ctx, cs, id); err != nil {
+	if err := removeRun(ctx, cs, r, stdout); err != nil {
 		return fail(stderr, exitFailed, "run %s: %v; delete what is left with: go run ./runner/remote reap --kubeconfig ... --run-id %s", id, err, id)
 	}
 	fmt.Fprintf(stdout, "run %s: deleted in %v\n", id, time.Since(start).Round(time.Millisecond))

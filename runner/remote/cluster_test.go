@@ -84,6 +84,11 @@ func TestClusterValidateErrors(t *testing.T) {
 		{"bin dir", with(ok, "--bin-dir="+dir), "--bin-dir: " + dir + " lacks e2e_node.test, ginkgo, pause, testimage"},
 		{"busybox", with(ok, "--busybox=/nonexistent"), "--busybox: stat /nonexistent"},
 		{"selection", with(ok, "--parallelism=0"), "--parallelism=0: want 1 or more"},
+		{"succinct", with(ok, "--ginkgo-flags=--succinct"), "--ginkgo-flags: --succinct: cluster mode verifies each suite pod from the counts of Ginkgo's summary"},
+		{"succinct single dash", with(ok, "--ginkgo-flags=-v -succinct"), "--ginkgo-flags: -succinct: "},
+		{"succinct true", with(ok, "--ginkgo-flags=--succinct=true"), "--ginkgo-flags: --succinct=true: "},
+		{"suite cpu request", with(ok, "--suite-cpu-request=lots"), `--suite-cpu-request: "lots": want a positive Kubernetes quantity`},
+		{"suite cpu request zero", with(ok, "--suite-cpu-request=0"), `--suite-cpu-request: "0": want a positive`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseCluster(t, tc.args, nil)
@@ -98,7 +103,7 @@ func TestClusterValidatePlan(t *testing.T) {
 	dir, base := clusterInputs(t)
 	args := with(base, "--nodes=a, b", "--registry=reg.example:5000/team/e2e", "--registry-credentials-file="+filepath.Join(dir, "creds"),
 		"--replicas-per-node=3", "--workload=pod", "--ttl=2h", "--test-timeout=30m", "--detach", "--run-id=r1",
-		"--focus=Pods", "--parallelism=2", "--", "--prepull-images=false")
+		"--suite-cpu-request=1500m", "--focus=Pods", "--parallelism=2", "--", "--prepull-images=false")
 	p, err := parseCluster(t, args, map[string]string{"ARTIFACTS": "/art"})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +116,7 @@ func TestClusterValidatePlan(t *testing.T) {
 	}
 	r := p.run
 	if r.ID != "r1" || r.ImageRegistry != "reg.example:5000/team/e2e" || r.RegistryCredentials != "u:p" || r.Replicas != 3 ||
-		r.Workload != cluster.WorkloadPod || r.TTL != 2*time.Hour || r.Timeout != 30*time.Minute {
+		r.Workload != cluster.WorkloadPod || r.TTL != 2*time.Hour || r.Timeout != 30*time.Minute || r.SuiteCPU != "1500m" {
 		t.Errorf("run %+v", r)
 	}
 	// The specs' bound is --test-timeout less the margins, as on SSH hosts.
@@ -130,7 +135,7 @@ func TestClusterValidatePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := p.run; r.Workload != cluster.WorkloadJob || r.Replicas != 1 || r.TTL != time.Hour || r.RegistryCredentials != "" ||
+	if r := p.run; r.Workload != cluster.WorkloadJob || r.Replicas != 1 || r.TTL != time.Hour || r.RegistryCredentials != "" || r.SuiteCPU != "100m" ||
 		p.syncTimeout != 5*time.Minute || p.resultsDir != "/tmp/_artifacts/"+r.ID || r.Validate() == nil && r.ID == "" {
 		t.Errorf("defaults: %+v sync %v results %s", r, p.syncTimeout, p.resultsDir)
 	}
@@ -203,5 +208,38 @@ func TestPrintCommands(t *testing.T) {
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestSuccinctFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"--procs=2", "-v"}, ""},
+		{[]string{"--succinct"}, "--succinct"},
+		{[]string{"-succinct"}, "-succinct"},
+		{[]string{"--succinct=1"}, "--succinct=1"},
+		{[]string{"--succinct=false"}, ""},
+		{[]string{"--succinct", "--succinct=false"}, ""},
+		{[]string{"--succinct=false", "-succinct=T"}, "-succinct=T"},
+		{[]string{"--focus=succinct"}, ""},
+		{[]string{"--succinctness"}, ""},
+	} {
+		if got := succinctFlag(tc.args); got != tc.want {
+			t.Errorf("succinctFlag(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestSuccinctExitsUsage: the run command refuses --succinct with exit 2
+// naming it, before touching any cluster.
+func TestSuccinctExitsUsage(t *testing.T) {
+	_, base := clusterInputs(t)
+	var out, errb bytes.Buffer
+	code := clusterRunMain(with(base, "--nodes=a", "--registry=reg.example:5000", "--ginkgo-flags=--succinct"), &out, &errb)
+	if code != exitUsage || !strings.Contains(errb.String(), "--ginkgo-flags: --succinct:") {
+		t.Errorf("exit %d, stderr %q: want %d naming --ginkgo-flags --succinct", code, errb.String(), exitUsage)
 	}
 }

@@ -179,6 +179,15 @@ func judgeCleanPod(p *corev1.Pod, pending map[string]string, last map[string]*co
 		return
 	}
 	last[p.Name] = p
+	for _, c := range p.Status.ContainerStatuses {
+		if w := c.State.Waiting; w != nil && unpullable[w.Reason] {
+			// The suite image cannot be had on the node: no suite pod of
+			// the run started there either, so it left no directory.
+			delete(pending, p.Name)
+			*errs = append(*errs, fmt.Errorf("node %s: clean pod %s cannot start: %s", node, p.Name, cleanPodState(p)))
+			return
+		}
+	}
 	switch p.Status.Phase {
 	case corev1.PodSucceeded:
 		delete(pending, p.Name)
@@ -187,6 +196,10 @@ func judgeCleanPod(p *corev1.Pod, pending map[string]string, last map[string]*co
 		*errs = append(*errs, fmt.Errorf("node %s: clean pod %s failed: %s", node, p.Name, cleanPodState(p)))
 	}
 }
+
+// unpullable are the waiting reasons of a container whose image the node
+// cannot get: waiting longer changes nothing.
+var unpullable = map[string]bool{"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true, "ErrImageNeverPull": true}
 
 // cleanPodState says where a clean pod is: its phase, the pod's reason,
 // and its container's waiting or terminated state with the message.

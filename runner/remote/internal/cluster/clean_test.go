@@ -74,6 +74,11 @@ func TestCleanNodes(t *testing.T) {
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "clean", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{
 			Reason: "ImagePullBackOff", Message: "Back-off pulling image"}}}}
 	}
+	creating := func(p *corev1.Pod) {
+		p.Status.Phase = corev1.PodPending
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "clean", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{
+			Reason: "ContainerCreating"}}}}
+	}
 	for _, c := range []struct {
 		name string
 		end  map[string]func(*corev1.Pod)
@@ -82,15 +87,21 @@ func TestCleanNodes(t *testing.T) {
 		{"both succeed", map[string]func(*corev1.Pod){"node-a": succeed, "node-b.example.com": succeed}, nil},
 		{"one fails", map[string]func(*corev1.Pod){"node-a": succeed, "node-b.example.com": fail},
 			[]string{"node node-b.example.com: clean pod clean-node-b-example-com failed: phase Failed, exit 1 Error rm: can't remove"}},
-		{"one never runs", map[string]func(*corev1.Pod){"node-a": pull, "node-b.example.com": succeed},
-			[]string{"node node-a: clean pod clean-node-a did not end: phase Pending, waiting: ImagePullBackOff Back-off pulling image"}},
+		{"one cannot pull", map[string]func(*corev1.Pod){"node-a": pull, "node-b.example.com": succeed},
+			[]string{"node node-a: clean pod clean-node-a cannot start: phase Pending, waiting: ImagePullBackOff Back-off pulling image"}},
+		{"one never runs", map[string]func(*corev1.Pod){"node-a": creating, "node-b.example.com": succeed},
+			[]string{"node node-a: clean pod clean-node-a did not end: phase Pending, waiting: ContainerCreating"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cs := fake.NewClientset()
 			kubeletFake(t, cs, r.Namespace, c.end)
 			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 			defer cancel()
+			start := time.Now()
 			err := CleanNodes(ctx, cs, r)
+			if took := time.Since(start); c.name == "one cannot pull" && took > 500*time.Millisecond {
+				t.Errorf("took %v: an image the node cannot pull must not be waited for", took)
+			}
 			switch {
 			case len(c.want) == 0 && err != nil:
 				t.Fatalf("CleanNodes: %v", err)

@@ -186,6 +186,9 @@ func rebuild(ctx context.Context, cs kubernetes.Interface, ns *corev1.Namespace)
 	}
 	if spec != nil && len(spec.Containers) > 0 {
 		r.fromArgs(spec.Containers[0].Args)
+		if q, ok := spec.Containers[0].Resources.Requests[corev1.ResourceCPU]; ok {
+			r.SuiteCPU = q.String()
+		}
 		for _, e := range spec.Containers[0].Env {
 			if e.Name == apiServerEnv {
 				r.APIServer = e.Value

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -63,6 +64,11 @@ type Run struct {
 	// the suite (it pushes its spec images there) through a Secret in the
 	// run namespace. Default none: an anonymous registry.
 	RegistryCredentials string
+	// SuiteCPU is each suite pod's CPU request (--suite-cpu-request).
+	// Default 100m. The kubelet admits a pod only if it fits the node's
+	// allocatable CPU: a request the node cannot give is rejected
+	// (OutOfcpu), and the barrier then starts no pod.
+	SuiteCPU string
 	// Selection describes the specs selected, for display (JSON of focus,
 	// skip and label filter; AnnotationSelection). Default none.
 	Selection string
@@ -85,6 +91,9 @@ func (r Run) Defaulted() Run {
 	if r.TTL == 0 {
 		r.TTL = time.Hour
 	}
+	if r.SuiteCPU == "" {
+		r.SuiteCPU = "100m"
+	}
 	if r.RuntimeEndpoint == "" {
 		r.RuntimeEndpoint = "unix:///run/containerd/containerd.sock"
 	}
@@ -103,6 +112,9 @@ func (r Run) Validate() error {
 	}
 	if !strings.Contains(r.SuiteImage, "@sha256:") {
 		return fmt.Errorf("cluster: suite image %q must be referenced by digest (host/repo@sha256:...)", r.SuiteImage)
+	}
+	if q, err := resource.ParseQuantity(r.SuiteCPU); err != nil || q.Sign() <= 0 {
+		return fmt.Errorf("cluster: suite CPU request %q must be a positive quantity (100m, 2)", r.SuiteCPU)
 	}
 	if r.ImageRegistry == "" {
 		return errors.New("cluster: the image registry (--image-registry of the suite) is empty")

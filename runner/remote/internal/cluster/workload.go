@@ -30,7 +30,12 @@ const NodeRunsDir = "/var/log/node-e2e"
 // ReportDir is m's report directory on its node: the suite container's
 // /report.
 func (r Run) ReportDir(m Member) string {
-	return NodeRunsDir + "/" + r.ID + "/" + m.Node + "-" + strconv.Itoa(m.Replica)
+	return NodeRunsDir + "/" + r.reportSubPath(m)
+}
+
+// reportSubPath is m's report directory under NodeRunsDir.
+func (r Run) reportSubPath(m Member) string {
+	return r.ID + "/" + m.Node + "-" + strconv.Itoa(m.Replica)
 }
 
 // entrypoint is the suite container's shell script (busybox sh). Before
@@ -205,8 +210,11 @@ func hostPath(name, path string, t corev1.HostPathType) corev1.Volume {
 // mounts are private: HostToContainer propagation needs the host's / to be
 // a shared or slave mount, which a host without systemd does not make it
 // (the runtime then refuses the container: "path / is mounted on / but it
-// is not a shared or slave mount"). /report is the node's ReportDir(m)
-// and NodeRunsDir is at /node-e2e-runs. The termination message is the
+// is not a shared or slave mount"). /report is the node's ReportDir(m), a
+// subPath of NodeRunsDir (mounted at /node-e2e-runs): the kubelet creates
+// it only when it starts the container, after the image is pulled, so a
+// pod that never starts (an image that cannot be pulled, a rejection by
+// the kubelet) leaves nothing of the run on the node. The termination message is the
 // entrypoint's JSON summary, or the log's tail when the container failed
 // before writing it (FallbackToLogsOnError).
 func (r Run) podSpec(m Member) corev1.PodSpec {
@@ -230,13 +238,13 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 			Args:    r.suiteArgs(m),
 			Env:     r.suiteEnv(m),
 			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-				corev1.ResourceCPU:    resource.MustParse("100m"),
+				corev1.ResourceCPU:    r.cpuRequest(),
 				corev1.ResourceMemory: resource.MustParse("256Mi"),
 			}},
 			SecurityContext: &corev1.SecurityContext{Privileged: &yes},
 			VolumeMounts: []corev1.VolumeMount{
 				{Name: "token", MountPath: tokenDir, ReadOnly: true},
-				{Name: "report", MountPath: reportDir},
+				{Name: "runs", MountPath: reportDir, SubPath: r.reportSubPath(m)},
 				{Name: "runs", MountPath: runsMount},
 				{Name: "host-root", MountPath: hostRootMount, ReadOnly: true},
 				{Name: "host-run", MountPath: "/run"},
@@ -255,10 +263,10 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
 					Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
 			}}}},
-			// The report directory is on the node, where the kubelet's log
-			// handler serves it (Collect) after the pod, and the runner,
-			// are gone; CleanNodes or a later run's entrypoint removes it.
-			hostPath("report", r.ReportDir(m), corev1.HostPathDirectoryOrCreate),
+			// The report directory (a subPath) is on the node, where the
+			// kubelet's log handler serves it (Collect) after the pod, and
+			// the runner, are gone; CleanNodes or a later run's entrypoint
+			// removes it.
 			hostPath("runs", NodeRunsDir, corev1.HostPathDirectoryOrCreate),
 			hostPath("host-root", "/", corev1.HostPathDirectory),
 			hostPath("host-run", "/run", corev1.HostPathDirectory),
@@ -269,6 +277,15 @@ func (r Run) podSpec(m Member) corev1.PodSpec {
 	}
 	r.addRunnerOptions(&spec)
 	return spec
+}
+
+// cpuRequest is SuiteCPU (Validate checks it), 100m if it does not parse.
+func (r Run) cpuRequest() resource.Quantity {
+	q, err := resource.ParseQuantity(r.SuiteCPU)
+	if err != nil {
+		return resource.MustParse("100m")
+	}
+	return q
 }
 
 func (r Run) deadlineSeconds() *int64 {
