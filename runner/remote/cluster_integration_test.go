@@ -27,9 +27,11 @@ const clusterFocus = "--focus=Command, args and environment"
 // harness's own node, left up with the Job controller, its registry as
 // --registry: a pass as Job and as bare pod, --detach then cancel,
 // --detach then collect, the runner SIGKILLed after the release then
-// attach (5 runs), and --replicas-per-node=3 (5 runs, start skew). After
+// attach (5 runs), the failures (clusterFailures: an image the node
+// cannot pull, a suite pod deleted mid-run, a replica the node rejects
+// with OutOfcpu), and --replicas-per-node=3 (5 runs, start skew). After
 // each: nothing labelled with the run id, no spec namespace, no ready
-// sandbox left, the node Ready.
+// sandbox left, no report directory on the node, the node Ready.
 func TestIntegrationClusterMode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: skipped with -short")
@@ -204,6 +206,8 @@ func TestIntegrationClusterMode(t *testing.T) {
 		}
 		n.mustBeClean(t, id, before)
 	})
+
+	clusterFailures(t, n, before)
 
 	t.Run("three replicas", func(t *testing.T) {
 		var skews, lasts []time.Duration

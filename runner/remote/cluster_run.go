@@ -145,7 +145,7 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 	progress.Step("suite image", "preflight", "ok", time.Since(start), fmt.Sprintf("%d nodes ready on %s", len(nodes), server))
 
 	start = time.Now()
-	if r.SuiteImage, err = cluster.PushSuiteImage(ctx, reg, img); err != nil {
+	if r.SuiteImage, err = pushSuiteImage(ctx, reg, img); err != nil {
 		return fail(stderr, exitUsage, "--registry: %v (check that the registry is up and takes a push with these credentials)", err)
 	}
 	progress.Step("suite image", "push", "ok", time.Since(start), r.SuiteImage)

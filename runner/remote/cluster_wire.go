@@ -41,6 +41,10 @@ var followLogs = func(ctx context.Context, cs kubernetes.Interface, r cluster.Ru
 	wg.Wait()
 }
 
+// pushSuiteImage pushes the suite image and returns its reference by
+// digest (the integration tests swap it for one the nodes cannot pull).
+var pushSuiteImage = cluster.PushSuiteImage
+
 // cleanNodes removes the run's report directories on its nodes.
 var cleanNodes = cluster.CleanNodes
 

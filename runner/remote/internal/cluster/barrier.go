@@ -72,8 +72,8 @@ type NotStartedError struct {
 	// Members that did not run, each with the reason read from its pod's
 	// status and events ("no pod" when none exists).
 	Reasons map[Member]string
-	// Failed is true when a pod ended (failed or was deleted) rather than
-	// the timeout passing.
+	// Failed is true when a pod ended (failed, was deleted, or cannot pull
+	// its image: cannotPull) rather than the timeout passing.
 	Failed bool
 	// Timeout is the barrier's timeout.
 	Timeout time.Duration
@@ -133,9 +133,34 @@ func running(p *corev1.Pod) bool {
 }
 
 // ended reports whether p can no longer start: failed, succeeded before
-// the signal, or being deleted.
+// the signal, being deleted, or waiting for an image it can never get
+// (cannotPull).
 func ended(p *corev1.Pod) bool {
-	return p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded
+	return p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded || cannotPull(p)
+}
+
+// cannotPull reports whether a container of p waits for an image that no
+// retry will bring: an invalid name, a pull the policy forbids, or a
+// reference the registry says is not found (the suite image is referenced
+// by a digest pushed before the run: it does not appear later). Other
+// pull errors (a registry hiccup) are retried by the kubelet and left to
+// the barrier's timeout.
+func cannotPull(p *corev1.Pod) bool {
+	for _, cs := range p.Status.ContainerStatuses {
+		w := cs.State.Waiting
+		if w == nil {
+			continue
+		}
+		switch w.Reason {
+		case "InvalidImageName", "ErrImageNeverPull":
+			return true
+		case "ErrImagePull", "ImagePullBackOff":
+			if strings.Contains(strings.ToLower(w.Message), "not found") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Wait waits until every member's pod runs and waits, then releases them

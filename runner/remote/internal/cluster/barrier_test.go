@@ -300,3 +300,41 @@ func TestBarrierTimeoutNamesARunningPodThatNeverWaited(t *testing.T) {
 	}
 	assertNotReleased(t, c)
 }
+
+// TestBarrierFailsFastOnAnImageNotFound: a suite image the registry does
+// not have fails the barrier at once; a pull error that may pass waits.
+func TestBarrierFailsFastOnAnImageNotFound(t *testing.T) {
+	pulling := func(reason, msg string) *corev1.Pod {
+		p := suitePod(twoNodes[1], corev1.PodPending)
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "suite", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: msg}}}}
+		return p
+	}
+	notFound := `failed to pull and unpack image "127.0.0.1:5000/node-e2e-suite@sha256:00": failed to resolve reference: 127.0.0.1:5000/node-e2e-suite@sha256:00: not found`
+	for _, tc := range []struct {
+		reason, msg string
+		fast        bool
+	}{
+		{"ErrImagePull", notFound, true},
+		{"ImagePullBackOff", `Back-off pulling image "x": ErrImagePull: ` + notFound, true},
+		{"InvalidImageName", "Failed to apply default image tag", true},
+		{"ErrImagePull", "dial tcp 127.0.0.1:5000: connect: connection refused", false},
+	} {
+		c := fake.NewClientset(suitePod(twoNodes[0], corev1.PodRunning), pulling(tc.reason, tc.msg))
+		start := time.Now()
+		_, err := newBarrier(c, 500*time.Millisecond).Wait(context.Background())
+		var nse *NotStartedError
+		if !errors.As(err, &nse) || nse.Failed != tc.fast {
+			t.Errorf("%s %q: Wait = %v, want failed=%v", tc.reason, tc.msg, err, tc.fast)
+			continue
+		}
+		if took := time.Since(start); tc.fast && took > 400*time.Millisecond {
+			t.Errorf("%s: took %v to report an image that cannot be pulled", tc.reason, took)
+		}
+		for _, want := range []string{"node node-b", tc.reason} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+		assertNotReleased(t, c)
+	}
+}
