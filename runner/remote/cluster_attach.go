@@ -58,7 +58,11 @@ func attachRun(ctx context.Context, cs kubernetes.Interface, kube kubeFlags, id,
 			done++
 			if !ended[m.Member] {
 				ended[m.Member] = true
-				progress.Step(r.ArtifactsName(m.Member), "suite", "ended", m.Ended.Sub(m.Started), memberSummary(m))
+				var d time.Duration // unknown when the pod is gone (deleted)
+				if !m.Started.IsZero() && !m.Ended.IsZero() {
+					d = m.Ended.Sub(m.Started)
+				}
+				progress.Step(r.ArtifactsName(m.Member), "suite", "ended", d, memberSummary(m))
 			}
 		}
 		if done == len(st.Members) {

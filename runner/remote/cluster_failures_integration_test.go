@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,9 @@ func clusterFailures(t *testing.T, n *clusterNode, before []string) {
 		}
 		if !strings.Contains(out, "deleted") || !strings.Contains(out, "FAIL") {
 			t.Errorf("the runner does not report the deleted pod as a failure:\n%s", out)
+		}
+		if l := lineWith(out, " ended "); regexp.MustCompile(`\d+h\d+m`).MatchString(l) {
+			t.Errorf("the ended line gives a duration the runner cannot know: %s", l)
 		}
 		log := readFile(t, filepath.Join(art, n.name, "suite.log"))
 		for _, want := range []string{"start signal", "node-e2e: SIGTERM: interrupting the suite"} {
