@@ -63,54 +63,50 @@ check_own_dir() {
   fi
 }
 
+# run_remote VAR=flag...: runs runner/remote with the selection flags
+# every remote mode takes, then args, then --flag=$VAR for each VAR set and
+# not empty (an empty one leaves runner/remote's default).
+run_remote() {
+  local pair var flag
+  local -a all=(
+    --bin-dir="$OUT_DIR" --results-dir="$ARTIFACTS"
+    --focus="$FOCUS" --skip="$SKIP" --label-filter="$LABEL_FILTER"
+    --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS" --test-args="$TEST_ARGS"
+    --test-timeout="${TIMEOUT:-45m}" "${args[@]}"
+  )
+  for pair in "$@"; do
+    var=${pair%%=*} flag=${pair#*=}
+    if [[ -n ${!var-} ]]; then
+      all+=("--$flag=${!var}")
+    fi
+  done
+  if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
+    all+=(-- --container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
+  fi
+  exec go run ./runner/remote "${all[@]}"
+}
+
 # Cluster mode: the suite as Jobs on a cluster's nodes (NODES or
 # NODE_SELECTOR). HOSTS and IMAGES are passed too, for runner/remote to
 # refuse the mix naming the flag.
 if [[ $REMOTE == true && ( -n ${NODES-} || -n ${NODE_SELECTOR-} ) ]]; then
-  args=(
-    --bin-dir="$OUT_DIR" --results-dir="$ARTIFACTS"
-    --focus="$FOCUS" --skip="$SKIP" --label-filter="$LABEL_FILTER"
-    --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS" --test-args="$TEST_ARGS"
-    --test-timeout="${TIMEOUT:-45m}"
-  )
-  for pair in KUBECONFIG=kubeconfig CONTEXT=context NODES=nodes NODE_SELECTOR=node-selector \
+  args=()
+  run_remote KUBECONFIG=kubeconfig CONTEXT=context NODES=nodes NODE_SELECTOR=node-selector \
     REGISTRY=registry REGISTRY_CREDENTIALS_FILE=registry-credentials-file API_SERVER=api-server \
     REPLICAS_PER_NODE=replicas-per-node SYNC_TIMEOUT=sync-timeout WORKLOAD=workload TTL=ttl \
-    DETACH=detach HOSTS=hosts IMAGES=images IMAGE_CONFIG_FILE=image-config-file; do
-    var=${pair%%=*} flag=${pair#*=}
-    if [[ -n ${!var-} ]]; then
-      args+=("--$flag=${!var}")
-    fi
-  done
-  if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
-    args+=(-- --container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
-  fi
-  exec go run ./runner/remote "${args[@]}"
+    DETACH=detach HOSTS=hosts IMAGES=images IMAGE_CONFIG_FILE=image-config-file
 fi
 if [[ $REMOTE == true ]]; then
   args=(
-    --bin-dir="$OUT_DIR" --results-dir="$ARTIFACTS"
-    --focus="$FOCUS" --skip="$SKIP" --label-filter="$LABEL_FILTER"
-    --parallelism="$PARALLELISM" --ginkgo-flags="$GINKGO_FLAGS" --test-args="$TEST_ARGS"
-    --test-timeout="${TIMEOUT:-45m}" --install-deps="${INSTALL_DEPS:-false}" --cleanup="${CLEANUP:-true}"
+    --install-deps="${INSTALL_DEPS:-false}" --cleanup="${CLEANUP:-true}"
     --delete-instances="${DELETE_INSTANCES:-true}"
   )
-  # Empty variables leave runner/remote's defaults.
-  for pair in HOSTS=hosts IMAGES=images IMAGE_PROJECT=image-project \
+  run_remote HOSTS=hosts IMAGES=images IMAGE_PROJECT=image-project \
     IMAGE_CONFIG_FILE=image-config-file IMAGE_CONFIG_DIR=image-config-dir \
     PROJECT=project ZONE=zone GCE_ENDPOINT=gce-endpoint \
     INSTANCE_PREFIX=instance-name-prefix INSTANCE_TYPE=instance-type \
     INSTANCE_METADATA=instance-metadata SSH_USER=ssh-user SSH_KEY=ssh-key \
-    SSH_OPTIONS=ssh-options KUBELET_CONFIG_FILE=kubelet-config-file; do
-    var=${pair%%=*} flag=${pair#*=}
-    if [[ -n ${!var-} ]]; then
-      args+=("--$flag=${!var}")
-    fi
-  done
-  if [[ -n $CONTAINER_RUNTIME_ENDPOINT ]]; then
-    args+=(-- --container-runtime-endpoint="$CONTAINER_RUNTIME_ENDPOINT")
-  fi
-  exec go run ./runner/remote "${args[@]}"
+    SSH_OPTIONS=ssh-options KUBELET_CONFIG_FILE=kubelet-config-file
 fi
 [[ $REMOTE == false ]] || die "REMOTE=$REMOTE: want REMOTE=true (the suite on other machines) or REMOTE=false (this machine)"
 

@@ -40,14 +40,8 @@ func clusterCmdMain(cmd string, argv []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&c.ResultsDir, "results-dir", c.ResultsDir, "where each node's artifacts go (default $ARTIFACTS, else /tmp/_artifacts/<run id>)")
 	}
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "bound on deleting the run (and on fetching its results)")
-	if err := fs.Parse(argv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, exitUsage, "%s: unexpected argument %q", cmd, fs.Arg(0))
+	if code, ok := parseFlags(fs, argv, stderr, cmd+": ", ""); !ok {
+		return code
 	}
 	if c.RunID == "" && cmd != "status" {
 		return fail(stderr, exitUsage, "%s: --run-id is required (status lists the runs the cluster holds)", cmd)

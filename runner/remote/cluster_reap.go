@@ -32,14 +32,8 @@ func clusterReapMain(argv []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&sel.OlderThan, "older-than", 0, "delete the runs created longer ago than this")
 	fs.BoolVar(&sel.Expired, "expired", false, "delete the runs past their expiry (created + --test-timeout + --ttl)")
 	fs.DurationVar(&sel.Wait, "timeout", 3*time.Minute, "bound on deleting each run")
-	if err := fs.Parse(argv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, exitUsage, "reap: unexpected argument %q", fs.Arg(0))
+	if code, ok := parseFlags(fs, argv, stderr, "reap: ", ""); !ok {
+		return code
 	}
 	cs, _, _, err := kubeClient(k)
 	if err != nil {

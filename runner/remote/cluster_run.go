@@ -31,14 +31,8 @@ func clusterRunMain(argv []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	c.addFlags(fs, &m)
 	flags, testArgs := suite.SplitArgs(argv)
-	if err := fs.Parse(flags); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, exitUsage, "unexpected argument %q (e2e_node.test flags go after --)", fs.Arg(0))
+	if code, ok := parseFlags(fs, flags, stderr, "", " (e2e_node.test flags go after --)"); !ok {
+		return code
 	}
 	p, err := c.validate(testArgs, os.Getenv, m)
 	if err != nil {
@@ -112,7 +106,25 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 	}
 	progress := hostrun.NewProgress(stdout, "suite image")
 
+	// The preflight comes first, so that bad input is refused before the
+	// image build's two seconds; the image's platform is checked after it.
 	start := time.Now()
+	reg := p.registry
+	nodes, err := cluster.Preflight(ctx, cs, cluster.PreflightOptions{
+		Nodes: p.nodes, NodeSelector: p.nodeSelector, Replicas: r.Replicas, Workload: r.Workload,
+		Namespace: cluster.NamespaceName(r.ID),
+		Selection: cluster.SelectionFromGinkgoArgs(r.GinkgoArgs), ListSpecs: cluster.ListSpecsWith(p.binaries.E2ENodeTest),
+		Registry: &reg,
+	})
+	if code, failed := preflightFailed(err, stderr); failed {
+		return code
+	}
+	for _, n := range nodes {
+		r.Nodes = append(r.Nodes, n.Name)
+	}
+	progress.Step("suite image", "preflight", "ok", time.Since(start), fmt.Sprintf("%d nodes ready on %s", len(nodes), server))
+
+	start = time.Now()
 	img, err := images.Suite(ctx, p.binaries)
 	if err != nil {
 		return fail(stderr, exitRunner, "suite image: %v", err)
@@ -123,26 +135,9 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, exitRunner, "suite image: %v", err)
 	}
-
-	start = time.Now()
-	reg := p.registry
-	nodes, err := cluster.Preflight(ctx, cs, cluster.PreflightOptions{
-		Nodes: p.nodes, NodeSelector: p.nodeSelector, Replicas: r.Replicas, Workload: r.Workload,
-		Namespace: cluster.NamespaceName(r.ID), Platform: &platform,
-		Selection: cluster.SelectionFromGinkgoArgs(r.GinkgoArgs), ListSpecs: cluster.ListSpecsWith(p.binaries.E2ENodeTest),
-		Registry: &reg,
-	})
-	if err != nil {
-		var ue *cluster.UsageError
-		if errors.As(err, &ue) {
-			return fail(stderr, exitUsage, "%v", err)
-		}
-		return fail(stderr, exitRunner, "preflight: %v", err)
+	if code, failed := preflightFailed(cluster.CheckPlatform(platform, nodes), stderr); failed {
+		return code
 	}
-	for _, n := range nodes {
-		r.Nodes = append(r.Nodes, n.Name)
-	}
-	progress.Step("suite image", "preflight", "ok", time.Since(start), fmt.Sprintf("%d nodes ready on %s", len(nodes), server))
 
 	start = time.Now()
 	if r.SuiteImage, err = pushSuiteImage(ctx, reg, img); err != nil {
@@ -156,6 +151,9 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 	submitted := time.Now()
 	if err := cluster.Submit(ctx, cs, r, ca); err != nil {
 		return abandon(cs, r, stdout, stderr, fmt.Sprintf("create the run's objects: %v", err))
+	}
+	if err := cluster.SubmitJanitor(ctx, cs, r); err != nil {
+		return abandon(cs, r, stdout, stderr, fmt.Sprintf("create the run's janitor (which deletes the run at %s if no runner does): %v", r.Expires().UTC().Format(time.RFC3339), err))
 	}
 	fmt.Fprintf(stdout, "run %s: submitted at %s: objects created in namespace %s in %v; waiting for the %d suite pods to run (--sync-timeout=%v)\n",
 		r.ID, submitted.UTC().Format(time.RFC3339Nano), cluster.NamespaceName(r.ID), time.Since(submitted).Round(time.Millisecond), len(r.Members()), p.syncTimeout)
@@ -178,6 +176,19 @@ func clusterRun(p clusterPlan, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	return attachRun(ctx, cs, p.kube, r.ID, p.resultsDir, stdout, stderr)
+}
+
+// preflightFailed prints a failed preflight check: bad input (exit 2) or
+// a runner failure (exit 3).
+func preflightFailed(err error, stderr io.Writer) (int, bool) {
+	if err == nil {
+		return 0, false
+	}
+	var ue *cluster.UsageError
+	if errors.As(err, &ue) {
+		return fail(stderr, exitUsage, "%v", err), true
+	}
+	return fail(stderr, exitRunner, "preflight: %v", err), true
 }
 
 func maxAcked(r cluster.Released) time.Duration {

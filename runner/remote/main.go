@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -51,6 +53,22 @@ func Main(argv []string, stdout, stderr io.Writer) int {
 		}
 		return runMain(argv, stdout, stderr)
 	}
+}
+
+// parseFlags parses args into fs. When it returns false the command ends
+// with code: exitOK after -h, exitUsage after a bad flag (the flag package
+// printed why) or a positional argument (named, after prefix, with hint).
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, prefix, hint string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, exitUsage, "%sunexpected argument %q%s", prefix, fs.Arg(0), hint), false
+	}
+	return 0, true
 }
 
 // fail prints a runner error and returns code.

@@ -45,14 +45,8 @@ func reapMain(argv []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("runner/remote reap", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.addFlags(fs)
-	if err := fs.Parse(argv); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, exitUsage, "reap: unexpected argument %q", fs.Arg(0))
+	if code, ok := parseFlags(fs, argv, stderr, "reap: ", ""); !ok {
+		return code
 	}
 	var ledger *gce.Ledger
 	if c.ResultsDir != "" {

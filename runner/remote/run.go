@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,14 +26,8 @@ func runMain(argv []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	flags, testArgs := suite.SplitArgs(argv)
-	if err := fs.Parse(flags); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return fail(stderr, exitUsage, "unexpected argument %q (e2e_node.test flags go after --)", fs.Arg(0))
+	if code, ok := parseFlags(fs, flags, stderr, "", " (e2e_node.test flags go after --)"); !ok {
+		return code
 	}
 	p, err := c.validate(testArgs, os.Getenv)
 	if err != nil {
