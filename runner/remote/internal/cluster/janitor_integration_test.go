@@ -14,10 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/node-e2e/harness/images"
-	"github.com/node-e2e/harness/services/registry"
 )
 
 // TestIntegrationJanitorDeletesAnExpiredRun leaves the harness's node up,
@@ -30,27 +26,15 @@ import (
 // control plane does not run, and Reap --expired removes it.
 func TestIntegrationJanitorDeletesAnExpiredRun(t *testing.T) {
 	const node = "janitor-node"
-	l, st, admin := harnessNode(t, node)
-	bin := binDir(t)
-	if help, _ := exec.Command(filepath.Join(bin, "e2e_node.test"), "--help").CombinedOutput(); !strings.Contains(string(help), "janitor-at") {
+	h := harnessNode(t, node)
+	l, admin := h.Layout, h.Admin
+	if help, _ := exec.Command(filepath.Join(h.Bin, "e2e_node.test"), "--help").CombinedOutput(); !strings.Contains(string(help), "janitor-at") {
 		missingBinary(t, os.ErrNotExist, "_output/bin/e2e_node.test has no janitor mode: rebuild it (hack/build.sh e2e_node.test)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	img, err := images.Suite(ctx, images.SuiteBinaries{
-		E2ENodeTest: filepath.Join(bin, "e2e_node.test"), Ginkgo: filepath.Join(bin, "ginkgo"),
-		Pause: filepath.Join(bin, "pause"), TestImage: filepath.Join(bin, "testimage"), Busybox: "/bin/busybox"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := PushSuiteImage(ctx, registry.Remote{Host: st.Registry.Host, Username: st.Registry.Username, Password: st.Registry.Password}, img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", l.AdminKubeconfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := h.PushSuiteImage(ctx)
+	cfg := h.Config
 	ca, err := os.ReadFile(filepath.Join(l.PKIDir(), "ca.crt"))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +42,7 @@ func TestIntegrationJanitorDeletesAnExpiredRun(t *testing.T) {
 	before := objectNames(t, admin)
 
 	const lead = 10 * time.Second // from creation to expiry
-	r := Run{ID: "jan1", SuiteImage: ref, ImageRegistry: st.Registry.Host, Nodes: []string{node},
+	r := Run{ID: "jan1", SuiteImage: ref, ImageRegistry: h.State.Registry.Host, Nodes: []string{node},
 		Timeout: time.Minute, TTL: time.Second, APIServer: cfg.Host}
 	r.Created = time.Now().Add(lead - r.Timeout - r.TTL).Truncate(time.Second)
 	r = r.Defaulted()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,13 +17,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/internal/run"
-	"github.com/node-e2e/harness/runner/internal/runnertest"
-	"github.com/node-e2e/harness/services/registry"
 )
 
 // hostLeftovers lists what a node run creates on this host: its
@@ -75,57 +69,9 @@ exec ` + ginkgoBinary + ` version`}
 // barrier, waits for both Jobs to complete, then deletes everything and
 // tears the node down: nothing may be left.
 func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("integration test: needs root")
-	}
-	bin := filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
-	for _, b := range []string{"e2e_node.test", "ginkgo", "kubelet", "pause", "testimage"} {
-		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			missingBinary(t, err, "run hack/build.sh first")
-		}
-	}
-	root, err := os.MkdirTemp("/tmp", "ne2e-jobs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(root)
-	before := hostLeftovers(root)
 	const node = "jobs-node"
-	report := t.TempDir()
-	start := time.Now()
-	up := exec.Command(filepath.Join(bin, "ginkgo"), "--no-color", "--focus=keeps no taint on the Ready node",
-		filepath.Join(bin, "e2e_node.test"), "--", "--run-root="+root, "--report-dir="+report,
-		"--node-name="+node, "--stop-services=false", "--run-job-controller")
-	out, err := up.CombinedOutput()
-	if err != nil {
-		t.Fatalf("bring-up run: %v\n%s", err, out)
-	}
-	entries, _ := os.ReadDir(root)
-	if len(entries) != 1 {
-		t.Fatalf("run root holds %v, want one run directory\n%s", entries, out)
-	}
-	l := run.Layout{Dir: filepath.Join(root, entries[0].Name())}
-	t.Logf("node left up in %v: %s", time.Since(start).Round(time.Millisecond), l.Dir)
-	torn := false
-	teardown := func() {
-		if torn {
-			return
-		}
-		torn = true
-		b, err := exec.Command(filepath.Join(bin, "e2e_node.test"), "--teardown="+l.Dir).CombinedOutput()
-		if err != nil {
-			t.Errorf("teardown: %v\n%s", err, b)
-		}
-	}
-	defer teardown()
-
-	var st run.ServicesState
-	if err := run.ReadJSON(l.ServicesState(), &st); err != nil {
-		t.Fatal(err)
-	}
+	h := harnessNode(t, node, "--run-job-controller")
+	l, st, client := h.Layout, h.State, h.Admin
 	if !slices.ContainsFunc(st.Phases, func(p run.Phase) bool { return p.Name == "job controller started" }) {
 		t.Errorf("services phases %v lack the job controller", st.Phases)
 	}
@@ -133,26 +79,8 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 	defer cancel()
 
 	// The suite image, built and pushed to the node's registry.
-	start = time.Now()
-	img, err := images.Suite(ctx, images.SuiteBinaries{
-		E2ENodeTest: filepath.Join(bin, "e2e_node.test"), Ginkgo: filepath.Join(bin, "ginkgo"),
-		Pause: filepath.Join(bin, "pause"), TestImage: filepath.Join(bin, "testimage"), Busybox: "/bin/busybox"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	built := time.Since(start)
-	reg := registry.Remote{Host: st.Registry.Host, Username: st.Registry.Username, Password: st.Registry.Password}
-	ref, err := PushSuiteImage(ctx, reg, img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("suite image built in %v, pushed in %v: %s", built.Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond), ref)
-
-	cfg, err := clientcmd.BuildConfigFromFlags("", l.AdminKubeconfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kubernetes.NewForConfigOrDie(cfg)
+	ref := h.PushSuiteImage(ctx)
+	cfg := h.Config
 	// The API server as the pods reach it (its certificate has no SAN for
 	// the kubernetes Service's address on the harness's node).
 	r := Run{ID: "jobs1", SuiteImage: ref, ImageRegistry: st.Registry.Host, Nodes: []string{node}, Replicas: 2, Timeout: 5 * time.Minute, APIServer: cfg.Host}
@@ -272,7 +200,7 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 		}
 	}
 
-	start = time.Now()
+	start := time.Now()
 	cleanup()
 	for _, check := range []func() (int, error){
 		func() (int, error) {
@@ -293,10 +221,10 @@ func TestIntegrationJobsOnTheHarnessNode(t *testing.T) {
 		}
 	}
 	t.Logf("run objects deleted in %v", time.Since(start).Round(time.Millisecond))
-	teardown()
+	h.Teardown()
 	var left []string
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		left = extraOf(before, hostLeftovers(root))
+		left = extraOf(h.Before, hostLeftovers(h.Root))
 		if len(left) == 0 || time.Now().After(deadline) {
 			break
 		}

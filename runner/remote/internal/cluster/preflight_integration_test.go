@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -22,71 +21,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/node-e2e/harness/images"
 	"github.com/node-e2e/harness/internal/run"
-	"github.com/node-e2e/harness/runner/internal/runnertest"
 	"github.com/node-e2e/harness/services/registry"
 )
-
-// binDir is where the integration tests take the built binaries from:
-// $NODE_E2E_BIN_DIR, else _output/bin.
-func binDir(t *testing.T) string {
-	if d := os.Getenv("NODE_E2E_BIN_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
-}
-
-// harnessNode leaves the harness's node up (--stop-services=false) under
-// name and returns its layout, services state and an admin client; the
-// node is torn down at the end of the test.
-func harnessNode(t *testing.T, name string) (run.Layout, run.ServicesState, kubernetes.Interface) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("integration test: needs root")
-	}
-	bin := binDir(t)
-	for _, b := range []string{"e2e_node.test", "ginkgo", "kubelet", "pause", "testimage"} {
-		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			missingBinary(t, err, "run hack/build.sh first")
-		}
-	}
-	root, err := os.MkdirTemp("/tmp", "ne2e-preflight-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(root) })
-	start := time.Now()
-	out, err := exec.Command(filepath.Join(bin, "ginkgo"), "--no-color", "--focus=keeps no taint on the Ready node",
-		filepath.Join(bin, "e2e_node.test"), "--", "--run-root="+root, "--report-dir="+t.TempDir(),
-		"--node-name="+name, "--stop-services=false").CombinedOutput()
-	if err != nil {
-		t.Fatalf("bring-up run: %v\n%s", err, out)
-	}
-	entries, _ := os.ReadDir(root)
-	if len(entries) != 1 {
-		t.Fatalf("run root holds %v, want one run directory\n%s", entries, out)
-	}
-	l := run.Layout{Dir: filepath.Join(root, entries[0].Name())}
-	t.Cleanup(func() {
-		if b, err := exec.Command(filepath.Join(bin, "e2e_node.test"), "--teardown="+l.Dir).CombinedOutput(); err != nil {
-			t.Errorf("teardown: %v\n%s", err, b)
-		}
-	})
-	t.Logf("node left up in %v", time.Since(start).Round(time.Millisecond))
-	var st run.ServicesState
-	if err := run.ReadJSON(l.ServicesState(), &st); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", l.AdminKubeconfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l, st, kubernetes.NewForConfigOrDie(cfg)
-}
 
 // objectNames lists the namespaces, ClusterRoles and ClusterRoleBindings.
 func objectNames(t *testing.T, cs kubernetes.Interface) []string {
@@ -122,7 +59,8 @@ func objectNames(t *testing.T, cs kubernetes.Interface) []string {
 // namespace, and leaves a live run alone.
 func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 	const node = "preflight-node"
-	l, st, admin := harnessNode(t, node)
+	h := harnessNode(t, node)
+	l, st, admin := h.Layout, h.State, h.Admin
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	suite := filepath.Join(binDir(t), "e2e_node.test")
@@ -202,17 +140,7 @@ func TestIntegrationPreflightAndReapOnTheHarnessNode(t *testing.T) {
 	// Reap: an expired run with a spec namespace, and a live one, each
 	// with a report directory on the node that CleanNodes removes with
 	// the suite image (built and pushed to the node's registry).
-	bin := binDir(t)
-	img, err := images.Suite(ctx, images.SuiteBinaries{
-		E2ENodeTest: filepath.Join(bin, "e2e_node.test"), Ginkgo: filepath.Join(bin, "ginkgo"),
-		Pause: filepath.Join(bin, "pause"), TestImage: filepath.Join(bin, "testimage"), Busybox: "/bin/busybox"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := PushSuiteImage(ctx, registry.Remote{Host: st.Registry.Host, Username: st.Registry.Username, Password: st.Registry.Password}, img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := h.PushSuiteImage(ctx)
 	now := time.Now()
 	for _, o := range []struct {
 		id      string

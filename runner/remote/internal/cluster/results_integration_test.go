@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,13 +13,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/node-e2e/harness/images"
-	"github.com/node-e2e/harness/internal/run"
-	"github.com/node-e2e/harness/runner/internal/runnertest"
-	"github.com/node-e2e/harness/services/registry"
 )
 
 // TestIntegrationResultsOnTheHarnessNode runs two real specs as a Job on
@@ -29,70 +21,13 @@ import (
 // fetches the report through the node proxy and the kubelet's /logs/ and
 // verifies it, and CleanNodes removes the run's directory from the node.
 func TestIntegrationResultsOnTheHarnessNode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: skipped with -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("integration test: needs root")
-	}
-	bin := filepath.Join(runnertest.RepoRoot(t), "_output", "bin")
-	for _, b := range []string{"e2e_node.test", "ginkgo", "kubelet", "pause", "testimage"} {
-		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			missingBinary(t, err, "run hack/build.sh first")
-		}
-	}
-	root, err := os.MkdirTemp("/tmp", "ne2e-res-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(root)
-	before := hostLeftovers(root)
 	const node = "results-node"
-	start := time.Now()
-	up := exec.Command(filepath.Join(bin, "ginkgo"), "--no-color", "--focus=keeps no taint on the Ready node",
-		filepath.Join(bin, "e2e_node.test"), "--", "--run-root="+root, "--report-dir="+t.TempDir(),
-		"--node-name="+node, "--stop-services=false", "--run-job-controller")
-	if out, err := up.CombinedOutput(); err != nil {
-		t.Fatalf("bring-up run: %v\n%s", err, out)
-	}
-	entries, _ := os.ReadDir(root)
-	if len(entries) != 1 {
-		t.Fatalf("run root holds %v, want one run directory", entries)
-	}
-	l := run.Layout{Dir: filepath.Join(root, entries[0].Name())}
-	t.Logf("node left up in %v", time.Since(start).Round(time.Millisecond))
-	torn := false
-	teardown := func() {
-		if !torn {
-			torn = true
-			if b, err := exec.Command(filepath.Join(bin, "e2e_node.test"), "--teardown="+l.Dir).CombinedOutput(); err != nil {
-				t.Errorf("teardown: %v\n%s", err, b)
-			}
-		}
-	}
-	defer teardown()
-	var st run.ServicesState
-	if err := run.ReadJSON(l.ServicesState(), &st); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", l.AdminKubeconfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kubernetes.NewForConfigOrDie(cfg)
+	h := harnessNode(t, node, "--run-job-controller")
+	l, st, cfg, client := h.Layout, h.State, h.Config, h.Admin
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
-	img, err := images.Suite(ctx, images.SuiteBinaries{
-		E2ENodeTest: filepath.Join(bin, "e2e_node.test"), Ginkgo: filepath.Join(bin, "ginkgo"),
-		Pause: filepath.Join(bin, "pause"), TestImage: filepath.Join(bin, "testimage"), Busybox: "/bin/busybox"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := PushSuiteImage(ctx, registry.Remote{Host: st.Registry.Host, Username: st.Registry.Username, Password: st.Registry.Password}, img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := h.PushSuiteImage(ctx)
 
 	r := Run{ID: NewRunID(time.Now()), SuiteImage: ref, ImageRegistry: st.Registry.Host,
 		RegistryCredentials: st.Registry.Username + ":" + st.Registry.Password, Nodes: []string{node},
@@ -235,10 +170,10 @@ func TestIntegrationResultsOnTheHarnessNode(t *testing.T) {
 		t.Errorf("fetch after CleanNodes: %v, want the report missing", err)
 	}
 	deleteRun()
-	teardown()
+	h.Teardown()
 	var left []string
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if left = extraOf(before, hostLeftovers(root)); len(left) == 0 || time.Now().After(deadline) {
+		if left = extraOf(h.Before, hostLeftovers(h.Root)); len(left) == 0 || time.Now().After(deadline) {
 			break
 		}
 	}
