@@ -17,12 +17,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// cleanRole is the node-e2e.io/role label of CleanNodes's pods (the
-// janitor's LabelRole: suite pods carry LabelSync instead).
-const (
-	roleLabel = "node-e2e.io/role"
-	cleanRole = "clean"
-)
+// cleanRole is the LabelRole of CleanNodes's pods (suite pods carry
+// LabelSync instead).
+const cleanRole = "clean"
 
 // cleanTimeout bounds CleanNodes when ctx has no deadline.
 const cleanTimeout = 2 * time.Minute
@@ -38,7 +35,7 @@ func (r Run) CleanPod(node string) *corev1.Pod {
 	grace, deadline := int64(1), int64(cleanTimeout/time.Second)
 	labels := runLabels(r.ID)
 	labels[LabelNode] = node
-	labels[roleLabel] = cleanRole
+	labels[LabelRole] = cleanRole
 	return &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
 		ObjectMeta: metav1.ObjectMeta{Name: cleanPodName(node), Namespace: r.Namespace, Labels: labels},
@@ -89,7 +86,7 @@ func CleanNodes(ctx context.Context, cs kubernetes.Interface, r Run) error {
 		defer cancel()
 	}
 	pods := cs.CoreV1().Pods(r.Namespace)
-	sel := RunSelector(r.ID) + "," + roleLabel + "=" + cleanRole
+	sel := RunSelector(r.ID) + "," + LabelRole + "=" + cleanRole
 	defer func() {
 		// Whatever happened: a fresh context, the caller's may be over.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

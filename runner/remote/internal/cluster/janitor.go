@@ -36,9 +36,6 @@ import (
 // gone, anything else is retried every 10 s, the token re-read each time).
 const (
 	janitorName = "node-e2e-janitor"
-	// LabelRole tells the janitor's pod from the suite pods (which carry
-	// LabelSync instead).
-	LabelRole   = "node-e2e.io/role"
 	janitorRole = "janitor"
 )
 

@@ -40,6 +40,9 @@ const (
 	// AbortValue in AnnotationStart makes the entrypoint exit 3 without
 	// running a spec.
 	AbortValue = startgate.AbortValue
+	// LabelRole tells the run's helper pods (the janitor, the node
+	// cleaners) from its suite pods, which carry LabelSync instead.
+	LabelRole = "node-e2e.io/role"
 )
 
 // Member is one suite pod of a run: a node and a replica index.
